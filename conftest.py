@@ -1,0 +1,43 @@
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+BROWSER_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed")
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": BROWSER_ARGS,
+    }
+
+
+@pytest.fixture
+def framework(db):
+    """The default common matrix, loaded by the real loader."""
+    from matrica.framework.services import load_framework
+
+    return load_framework().version
+
+
+@pytest.fixture
+def world(framework):
+    from matrica.testing.world import build_world
+
+    return build_world()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Argon2 is deliberately slow; tests log in dozens of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

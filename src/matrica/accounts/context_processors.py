@@ -1,0 +1,16 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+from matrica.tenancy.roles import ADMINISTERING_ROLES, Role
+
+
+def role(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    return {
+        "user_role": Role(user.role).label if user.role else "",
+        "user_administers": user.is_superuser or user.role in ADMINISTERING_ROLES,
+        "user_sees_people": user.is_superuser or user.role != Role.COORDINATOR,
+    }

@@ -1,0 +1,26 @@
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from matrica.audit.models import AuditEvent
+from matrica.audit.selectors import audit_events_visible_to
+from matrica.http import AuthenticatedHttpRequest
+from matrica.pages import paginate, query_without_page, roles_required
+from matrica.tenancy.roles import ADMINISTERING_ROLES
+
+
+@roles_required(*ADMINISTERING_ROLES)
+def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    events = audit_events_visible_to(request.user)
+    action = request.GET.get("action", "")
+    if action in AuditEvent.Action.values:
+        events = events.filter(action=action)
+    if search := request.GET.get("q", "").strip():
+        events = events.filter(object_repr__icontains=search)
+    context = {
+        "page": paginate(request, events),
+        "query": query_without_page(request),
+        "actions": AuditEvent.Action.choices,
+        "action": action,
+        "search": search,
+    }
+    return render(request, "audit/audit_list.html", context)

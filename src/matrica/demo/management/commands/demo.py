@@ -1,0 +1,54 @@
+import datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from matrica.demo.services import SCALES, DemoRefused, build_demo, demo_password
+
+
+class Command(BaseCommand):
+    help = (
+        "Build (or rebuild) the demo region: seven administrations, staff, five years of training."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", choices=SCALES, default="small")
+        parser.add_argument("--seed", type=int, default=2020)
+        parser.add_argument(
+            "--today",
+            type=datetime.date.fromisoformat,
+            default=None,
+            help="Reference date of the history (YYYY-MM-DD); default today.",
+        )
+
+    def handle(
+        self, *args: Any, scale: str, seed: int, today: datetime.date | None, **options: Any
+    ) -> None:
+        bar = tqdm(
+            total=None,
+            unit=" staff",
+            desc="Building demo region",
+            disable=options["verbosity"] == 0,
+        )
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            summary = build_demo(scale=scale, seed=seed, today=today, progress=progress)
+        except DemoRefused as error:
+            raise CommandError(str(error)) from error
+        finally:
+            bar.close()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo region ready: {summary.administrations} administrations, "
+                f"{summary.institutions} institutions, {summary.staff} staff, "
+                f"{summary.completions} completions."
+            )
+        )
+        self.stdout.write(f"Demo log-ins (password: {demo_password()!r}):")
+        for username, description in summary.users:
+            self.stdout.write(f"  {username:<14} {description}")

@@ -1,0 +1,385 @@
+"""Building the demo region: seven administrations, their institutions and staff, five years of
+training history with gaps and lapsed refreshers, and one log-in per role.
+
+Deterministic for a given seed and reference date. Everything it creates is marked as demo data,
+so it can be wiped and rebuilt, and it refuses to touch a database that holds real data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from matrica.accounts.models import User
+from matrica.audit.models import AuditEvent
+from matrica.audit.services import record
+from matrica.framework.models import Module, StaffCategory
+from matrica.framework.services import load_framework
+from matrica.staff.demo_region import (
+    ADMINISTRATIONS,
+    NAME_POOLS,
+    AdministrationSpec,
+    InstitutionSpec,
+    feminine_family_name,
+)
+from matrica.staff.models import StaffMember, StaffRole
+from matrica.tenancy.models import Beneficiary, Institution, Service
+from matrica.tenancy.roles import Role
+from matrica.training.models import Completion
+
+SCALES = ("small", "medium", "large")
+KOSOVO_FOOTNOTE = (
+    "*This designation is without prejudice to positions on status, and is in line with "
+    "UNSCR 1244/1999 and the ICJ Opinion on the Kosovo declaration of independence."
+)
+BATCH = 5000
+
+
+class DemoRefused(Exception):
+    """The database holds data that is not demo data."""
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    administrations: int
+    institutions: int
+    staff: int
+    completions: int
+    users: list[tuple[str, str]]
+
+
+def staff_count(spec: AdministrationSpec, scale: str) -> int:
+    if scale == "small":
+        return spec.small_staff
+    if scale == "medium":
+        return max(spec.small_staff, spec.large_staff // 5)
+    return spec.large_staff
+
+
+def refuse_if_real_data() -> None:
+    real = list(Beneficiary.objects.filter(is_demo=False).values_list("code", flat=True))
+    if real:
+        raise DemoRefused(
+            "This database holds administrations that are not demo data ("
+            + ", ".join(real)
+            + "); matrica demo only runs on an empty database or one it built itself."
+        )
+
+
+def wipe_demo() -> None:
+    """Remove everything an earlier demo built, children first."""
+    demo = Beneficiary.objects.filter(is_demo=True)
+    User.objects.filter(is_demo=True).delete()
+    Completion.objects.filter(staff_member__beneficiary__in=demo).delete()
+    StaffRole.objects.filter(staff_member__beneficiary__in=demo).delete()
+    StaffMember.objects.filter(beneficiary__in=demo).delete()
+    Institution.objects.filter(beneficiary__in=demo).delete()
+    Service.objects.filter(beneficiary__in=demo).delete()
+    demo.delete()
+
+
+# Who works where: the mix of primary categories by kind of institution.
+CATEGORY_MIX: dict[str, tuple[tuple[str, float], ...]] = {
+    "prison": (("FLO", 0.68), ("TRS", 0.14), ("SIL", 0.07), ("MGR", 0.07), ("PRO", 0.0)),
+    "remand": (("FLO", 0.72), ("TRS", 0.12), ("SIL", 0.08), ("MGR", 0.08)),
+    "juvenile": (("FLO", 0.55), ("TRS", 0.33), ("SIL", 0.04), ("MGR", 0.08)),
+    "hospital": (("FLO", 0.45), ("TRS", 0.45), ("MGR", 0.10)),
+    "probation_office": (("PRO", 0.82), ("TRS", 0.08), ("MGR", 0.10)),
+    "training_centre": (("TRS", 0.55), ("MGR", 0.25), ("FLO", 0.20)),
+    "headquarters": (("MGR", 0.45), ("SIL", 0.30), ("TRS", 0.25)),
+}
+# Relative size of an institution of each kind, for spreading staff.
+SIZE_WEIGHT = {
+    "prison": 10.0, "remand": 6.0, "juvenile": 3.0, "hospital": 3.0,
+    "probation_office": 2.5, "training_centre": 1.0, "headquarters": 2.0,
+}  # fmt: skip
+# The modules a person of a category works towards, in order, after basic awareness.
+PATHWAYS: dict[str, tuple[str, ...]] = {
+    "FLO": ("FL", "RE", "HR"),
+    "PRO": ("PR", "HR", "RA"),
+    "TRS": ("IN", "RA", "HR", "RE"),
+    "SIL": ("FL", "SI", "HR", "RE"),
+    "MGR": ("MG", "HR", "RE"),
+}
+
+
+def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
+    keys, weights = zip(*weighted, strict=True)
+    return rng.choices(keys, weights=weights)[0]
+
+
+def _spread(rng: random.Random, total: int, institutions: list[Institution]) -> list[Institution]:
+    weights = [SIZE_WEIGHT[i.kind] * rng.uniform(0.6, 1.4) for i in institutions]
+    # Everyone in a list, in institution order, so that employee numbers follow workplaces.
+    placed = rng.choices(institutions, weights=weights, k=total)
+    return sorted(placed, key=lambda i: i.pk)
+
+
+def _random_date(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
+    return start + datetime.timedelta(days=rng.randint(0, max(0, (end - start).days)))
+
+
+class HistoryWriter:
+    """Five years of training for one person: basic awareness for most, the pathway of their
+    category for many, refreshers taken by some and missed by others."""
+
+    def __init__(self, rng: random.Random, today: datetime.date, modules: dict[str, Module]):
+        self.rng = rng
+        self.today = today
+        self.history_start = today - relativedelta(years=5)
+        self.modules = modules
+        self.conferrals = {
+            code: [(c.area_id, c.level_id) for c in module.conferrals.all()]
+            for code, module in modules.items()
+        }
+
+    def _take(self, member: StaffMember, code: str, first: datetime.date) -> Iterator[Completion]:
+        """A module taken once, then refreshed while the person keeps it up."""
+        module = self.modules[code]
+        taken = first
+        diligence = self.rng.random()
+        while taken <= self.today:
+            source = (
+                Completion.Source.ELEARNING
+                if code == "BA" and self.rng.random() < 0.3
+                else Completion.Source.SESSION
+            )
+            valid_until = taken + relativedelta(months=module.validity_months)
+            for area_id, level_id in self.conferrals[code]:
+                yield Completion(
+                    staff_member=member, area_id=area_id, level_id=level_id, completed_on=taken,
+                    valid_until=valid_until, source=source, module=module,
+                )  # fmt: skip
+            if self.rng.random() > diligence:  # this person lets the next refresher lapse
+                return
+            lateness = self.rng.randint(-120, 200)
+            taken = valid_until + datetime.timedelta(days=lateness)
+
+    def completions(self, member: StaffMember, roles: list[str]) -> Iterator[Completion]:
+        start = max(member.entry_date, self.history_start)
+        if self.rng.random() < 0.88:
+            first = _random_date(self.rng, start, min(self.today, start + relativedelta(months=9)))
+            yield from self._take(member, "BA", first)
+        else:
+            return  # never trained: the awareness gap the working group worried about
+        pathway = list(PATHWAYS.get(member.primary_category.code, ()))
+        pathway += [code for role, code in (("TRN", "TT"), ("MDT", "MA")) if role in roles]
+        after = first
+        for code in pathway:
+            if self.rng.random() > 0.72:
+                break
+            after = _random_date(self.rng, after, min(self.today, after + relativedelta(months=18)))
+            if after >= self.today:
+                break
+            yield from self._take(member, code, after)
+        if self.rng.random() < 0.02:
+            area_id, level_id = self.conferrals["HR"][0]
+            taken = _random_date(self.rng, self.history_start, self.today)
+            yield Completion(
+                staff_member=member, area_id=area_id, level_id=level_id, completed_on=taken,
+                valid_until=taken + relativedelta(months=36),
+                source=Completion.Source.PRIOR_LEARNING,
+                note="Human rights law course at university, certificate checked",
+            )  # fmt: skip
+
+
+def _create_structure(spec: AdministrationSpec) -> tuple[Beneficiary, list[Institution]]:
+    beneficiary = Beneficiary.objects.create(
+        code=spec.code, name=spec.name, authority=spec.authority, languages=list(spec.languages),
+        footnote=KOSOVO_FOOTNOTE if spec.code == "XK" else "", is_demo=True,
+    )  # fmt: skip
+    services: dict[str, Service] = {
+        Service.Kind.PRISON: Service.objects.create(
+            beneficiary=beneficiary, kind=Service.Kind.PRISON, name=spec.prison_service
+        ),
+        Service.Kind.PROBATION: Service.objects.create(
+            beneficiary=beneficiary, kind=Service.Kind.PROBATION, name=spec.probation_service
+        ),
+    }
+
+    def build(item: InstitutionSpec) -> Institution:
+        return Institution(
+            service=services[item.service], beneficiary=beneficiary, name=item.name,
+            kind=item.kind, city=item.city,
+        )  # fmt: skip
+
+    institutions = Institution.objects.bulk_create(build(item) for item in spec.institutions)
+    return beneficiary, institutions
+
+
+def _new_person(
+    rng: random.Random,
+    spec: AdministrationSpec,
+    number: int,
+    institution: Institution,
+    categories: dict[str, StaffCategory],
+    today: datetime.date,
+) -> StaffMember:
+    pool_key = _pick(rng, spec.name_pools)
+    pool = NAME_POOLS[pool_key]
+    female = rng.random() < 0.35
+    given = rng.choice(pool.given_female if female else pool.given_male)
+    family = rng.choice(pool.family)
+    if female:
+        family = feminine_family_name(pool_key, family)
+    category = _pick(rng, CATEGORY_MIX[institution.kind])
+    # A tenth joined within the last year, so deadlines are still running for them.
+    if rng.random() < 0.1:
+        entry = today - datetime.timedelta(days=rng.randint(0, 365))
+    else:
+        entry = _random_date(rng, datetime.date(1992, 1, 1), today - relativedelta(years=1))
+    language = spec.languages[0] if pool_key != "sr-cyrl" else "sr"
+    member = StaffMember(
+        beneficiary_id=institution.beneficiary_id, institution=institution,
+        employee_number=f"{spec.code}-{number:06d}", given_name=given, family_name=family,
+        primary_category=categories[category], entry_date=entry, active=rng.random() > 0.03,
+        preferred_language=language if pool_key != "sr-latn" else "sr-latn",
+    )  # fmt: skip
+    member.refresh_search_fields()
+    return member
+
+
+def _roles_for(
+    rng: random.Random, member: StaffMember, today: datetime.date
+) -> list[tuple[str, datetime.date]]:
+    roles = []
+    chance = {"TRS": 0.25, "MGR": 0.15, "SIL": 0.15, "PRO": 0.12, "FLO": 0.04}
+    if rng.random() < chance.get(member.primary_category.code, 0.0):
+        roles.append(("MDT", _random_date(rng, member.entry_date, today)))
+    if rng.random() < 0.04:
+        roles.append(("TRN", _random_date(rng, member.entry_date, today)))
+    return roles
+
+
+def _bulk(model: type, rows: list[object]) -> None:
+    model.objects.bulk_create(rows, batch_size=BATCH)  # type: ignore[attr-defined]
+
+
+def demo_password() -> str:
+    return os.environ.get("MATRICA_DEMO_PASSWORD", "demo")
+
+
+def _create_users(
+    beneficiaries: dict[str, tuple[Beneficiary, list[Institution]]], password: str
+) -> list[tuple[str, str]]:
+    hashed = make_password(password)  # one hash for all demo users: the password is the same
+    users = [
+        User(username="coordinator", first_name="Regional", last_name="Coordinator",
+             role=Role.COORDINATOR, is_staff=True, is_demo=True, password=hashed)
+    ]  # fmt: skip
+    described = [("coordinator", str(Role.COORDINATOR.label))]
+    for code, (beneficiary, institutions) in beneficiaries.items():
+        lower = code.lower()
+        prisons = [i for i in institutions if i.kind == Institution.Kind.PRISON]
+        managed = max(prisons, key=lambda i: (i.staff.count(), -i.pk))
+        trainer = (
+            StaffMember.objects.filter(beneficiary=beneficiary, roles__category__code="TRN")
+            .order_by("pk")
+            .first()
+        )
+        staff = (
+            StaffMember.objects.filter(institution=managed, primary_category__code="FLO")
+            .exclude(pk=getattr(trainer, "pk", None))
+            .order_by("pk")
+            .first()
+        )
+        plan = [
+            (f"admin-{lower}", Role.NATIONAL_ADMIN, None, None, True),
+            (f"training-{lower}", Role.TRAINING_MANAGER, None, None, True),
+            (f"manager-{lower}", Role.INSTITUTION_MANAGER, managed, None, False),
+            (f"trainer-{lower}", Role.TRAINER, None, trainer, False),
+            (f"staff-{lower}", Role.STAFF, None, staff, False),
+        ]
+        for username, role, institution, member, is_staff in plan:
+            if member is not None:
+                institution = member.institution
+            users.append(
+                User(
+                    username=username, role=role, beneficiary=beneficiary,
+                    institution=institution, staff_member=member, is_staff=is_staff,
+                    is_demo=True, password=hashed,
+                    first_name=member.given_name if member else str(role.label),
+                    last_name=member.family_name if member else code,
+                )
+            )  # fmt: skip
+            described.append((username, f"{role.label} ({beneficiary.name})"))
+    User.objects.bulk_create(users)
+    return described
+
+
+def build_demo(
+    *,
+    scale: str = "small",
+    seed: int = 2020,
+    today: datetime.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoSummary:
+    """Rebuild the demo region from scratch in one transaction. `progress(done, total)` is
+    called as staff are written."""
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(SCALES)}")
+    today = today or datetime.date.today()
+    rng = random.Random(seed)
+    with transaction.atomic():
+        refuse_if_real_data()
+        wipe_demo()
+        load_framework()
+        categories = {c.code: c for c in StaffCategory.objects.all()}
+        modules = {m.code: m for m in Module.objects.prefetch_related("conferrals")}
+        history = HistoryWriter(rng, today, modules)
+        total = sum(staff_count(spec, scale) for spec in ADMINISTRATIONS)
+        done = 0
+        structures: dict[str, tuple[Beneficiary, list[Institution]]] = {}
+        completions = 0
+        for spec in ADMINISTRATIONS:
+            beneficiary, institutions = _create_structure(spec)
+            structures[spec.code] = (beneficiary, institutions)
+            placed = _spread(rng, staff_count(spec, scale), institutions)
+            for start in range(0, len(placed), BATCH):
+                chunk = placed[start : start + BATCH]
+                members = [
+                    _new_person(rng, spec, start + offset + 1, institution, categories, today)
+                    for offset, institution in enumerate(chunk)
+                ]
+                StaffMember.objects.bulk_create(members, batch_size=BATCH)
+                roles: list[object] = []
+                evidence: list[object] = []
+                for member in members:
+                    held = _roles_for(rng, member, today)
+                    roles += [
+                        StaffRole(staff_member=member, category=categories[code], start_date=since)
+                        for code, since in held
+                    ]
+                    evidence += history.completions(member, [code for code, _ in held])
+                _bulk(StaffRole, roles)
+                _bulk(Completion, evidence)
+                completions += len(evidence)
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+        users = _create_users(structures, demo_password())
+        summary = DemoSummary(
+            administrations=len(structures),
+            institutions=sum(len(i) for _, i in structures.values()),
+            staff=total,
+            completions=completions,
+            users=users,
+        )
+        first = next(iter(structures.values()))[0]
+        record(
+            actor=None,
+            action=AuditEvent.Action.BULK,
+            obj=first,
+            message=(
+                f"Demo region built: scale {scale}, seed {seed}, {summary.staff} staff, "
+                f"{summary.completions} completions"
+            ),
+        )
+    return summary

@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from matrica.framework.translation import TranslatedFields
+from matrica.tenancy.models import Beneficiary
+from matrica.tenancy.scoping import ScopedQuerySet, TenancyPaths
+
+
+class Level(TranslatedFields):
+    """Awareness < practitioner < specialist; a higher rank satisfies a lower requirement."""
+
+    code = models.CharField(_("code"), max_length=2, unique=True)
+    rank = models.PositiveSmallIntegerField(_("rank"), unique=True)
+    title = models.CharField(_("title"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    default_deadline_months = models.PositiveSmallIntegerField(
+        _("default deadline after entry into post (months)")
+    )
+
+    class Meta:
+        ordering = ["rank"]
+        verbose_name = _("level")
+        verbose_name_plural = _("levels")
+
+    def __str__(self) -> str:
+        return self.local_title
+
+
+class StaffCategory(TranslatedFields):
+    """A column of the matrix: a primary category, or a role held in addition (trainer, MDT)."""
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    is_role = models.BooleanField(_("role held in addition to a primary category"), default=False)
+    applies_to_all = models.BooleanField(_("applies to all staff"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("staff category")
+        verbose_name_plural = _("staff categories")
+
+    def __str__(self) -> str:
+        return self.local_title
+
+
+class CompetencyArea(TranslatedFields):
+    """A row of the matrix."""
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("competency area")
+        verbose_name_plural = _("competency areas")
+
+    def __str__(self) -> str:
+        return self.local_title
+
+
+class FrameworkVersion(models.Model):
+    """One published state of the common matrix. A new version never rewrites an older one:
+    the version in force on a date is the latest one effective on or before it."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    effective_from = models.DateField(_("effective from"), unique=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["-effective_from"]
+        get_latest_by = "effective_from"
+        verbose_name = _("framework version")
+        verbose_name_plural = _("framework versions")
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.effective_from:%Y-%m-%d})"
+
+
+class RequirementRule(models.Model):
+    """What the cell (area, category) asks for: a level, how often to refresh it, and by when a
+    new member of staff must first hold it."""
+
+    area = models.ForeignKey(CompetencyArea, on_delete=models.PROTECT, verbose_name=_("area"))
+    category = models.ForeignKey(
+        StaffCategory, on_delete=models.PROTECT, verbose_name=_("category")
+    )
+    level = models.ForeignKey(Level, on_delete=models.PROTECT, verbose_name=_("required level"))
+    refresher_months = models.PositiveSmallIntegerField(_("refresher interval (months)"))
+    deadline_months = models.PositiveSmallIntegerField(_("deadline after entry into post (months)"))
+
+    class Meta:
+        abstract = True
+
+
+class Requirement(RequirementRule):
+    version = models.ForeignKey(
+        FrameworkVersion,
+        on_delete=models.CASCADE,
+        related_name="requirements",
+        verbose_name=_("version"),
+    )
+
+    class Meta:
+        ordering = ["area__order", "category__order"]
+        verbose_name = _("requirement")
+        verbose_name_plural = _("requirements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "area", "category"], name="one_requirement_per_cell"
+            ),
+            models.CheckConstraint(
+                condition=Q(refresher_months__gt=0), name="requirement_refresher_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area.code}×{self.category.code}: {self.level.code}/{self.refresher_months}"
+
+
+class NationalAdaptation(models.Model):
+    """An administration's adaptation of one framework version: requirements it adds or
+    tightens, each with a reason. A change is a new adaptation with a later effective date."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        on_delete=models.CASCADE,
+        related_name="adaptations",
+        verbose_name=_("administration"),
+    )
+    version = models.ForeignKey(
+        FrameworkVersion,
+        on_delete=models.PROTECT,
+        related_name="adaptations",
+        verbose_name=_("framework version"),
+    )
+    effective_from = models.DateField(_("effective from"))
+    title = models.CharField(_("title"), max_length=200)
+
+    objects = ScopedQuerySet.as_manager()
+    # The coordinator owns the common matrix and must see every deviation from it.
+    tenancy = TenancyPaths(beneficiary="beneficiary", regional_visible=True)
+
+    class Meta:
+        ordering = ["beneficiary__code", "-effective_from"]
+        verbose_name = _("national adaptation")
+        verbose_name_plural = _("national adaptations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary", "effective_from"], name="one_adaptation_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary.code} {self.title} ({self.effective_from:%Y-%m-%d})"
+
+    def clean(self) -> None:
+        if (
+            self.version_id
+            and self.effective_from
+            and self.effective_from < self.version.effective_from
+        ):
+            raise ValidationError(
+                {"effective_from": _("An adaptation cannot take effect before its version.")}
+            )
+
+
+class Deviation(RequirementRule):
+    """A requirement that a national adaptation adds or tightens."""
+
+    adaptation = models.ForeignKey(
+        NationalAdaptation,
+        on_delete=models.CASCADE,
+        related_name="deviations",
+        verbose_name=_("adaptation"),
+    )
+    reason = models.TextField(_("reason"))
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = TenancyPaths(beneficiary="adaptation__beneficiary", regional_visible=True)
+
+    class Meta:
+        ordering = ["area__order", "category__order"]
+        verbose_name = _("deviation")
+        verbose_name_plural = _("deviations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["adaptation", "area", "category"], name="one_deviation_per_cell"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="deviation_has_reason"),
+            models.CheckConstraint(
+                condition=Q(refresher_months__gt=0), name="deviation_refresher_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area.code}×{self.category.code}: {self.level.code}/{self.refresher_months}"
+
+
+class Module(TranslatedFields):
+    """A curriculum unit and what completing it confers."""
+
+    class DeliveryMode(models.TextChoices):
+        CLASSROOM = "classroom", _("Classroom")
+        ELEARNING = "elearning", _("E-learning")
+        BLENDED = "blended", _("Blended")
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    hours = models.PositiveSmallIntegerField(_("hours"))
+    validity_months = models.PositiveSmallIntegerField(_("validity (months)"))
+    delivery_modes = models.JSONField(_("delivery modes"), default=list, blank=True)
+    joint_delivery = models.BooleanField(
+        _("designed for joint prison and probation delivery"), default=False
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    prerequisites_any_of = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="leads_to",
+        verbose_name=_("prerequisites (any one of)"),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(validity_months__gt=0), name="module_validity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.local_title}"
+
+
+class Conferral(models.Model):
+    """One (area, level) pair that completing a module confers."""
+
+    module = models.ForeignKey(
+        Module, on_delete=models.CASCADE, related_name="conferrals", verbose_name=_("module")
+    )
+    area = models.ForeignKey(CompetencyArea, on_delete=models.PROTECT, verbose_name=_("area"))
+    level = models.ForeignKey(Level, on_delete=models.PROTECT, verbose_name=_("level"))
+
+    class Meta:
+        ordering = ["module__code", "area__order"]
+        verbose_name = _("conferral")
+        verbose_name_plural = _("conferrals")
+        constraints = [
+            models.UniqueConstraint(fields=["module", "area"], name="one_conferral_per_area"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module.code}: {self.area.code}-{self.level.code}"

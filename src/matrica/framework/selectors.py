@@ -1,0 +1,121 @@
+"""Reads of the common matrix and of the requirements in force on a date."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from matrica.framework.models import (
+    CompetencyArea,
+    Conferral,
+    Deviation,
+    FrameworkVersion,
+    Level,
+    Module,
+    NationalAdaptation,
+    Requirement,
+    StaffCategory,
+)
+from matrica.tenancy.models import Beneficiary
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The requirement of one cell as it applies in one administration on one date."""
+
+    area_id: int
+    category_id: int
+    level_id: int
+    level_rank: int
+    refresher_months: int
+    deadline_months: int
+    deviation_reason: str = ""
+
+
+@dataclass
+class MatrixCell:
+    rule: Rule | None
+    level: Level | None = None
+    modules: list[Module] = field(default_factory=list)
+
+
+@dataclass
+class Matrix:
+    version: FrameworkVersion
+    adaptation: NationalAdaptation | None
+    areas: list[CompetencyArea]
+    categories: list[StaffCategory]
+    rows: list[tuple[CompetencyArea, list[MatrixCell]]]
+
+
+def version_in_force(on: datetime.date) -> FrameworkVersion | None:
+    return (
+        FrameworkVersion.objects.filter(effective_from__lte=on).order_by("-effective_from").first()
+    )
+
+
+def adaptation_in_force(
+    beneficiary_id: int, version: FrameworkVersion, on: datetime.date
+) -> NationalAdaptation | None:
+    return (
+        NationalAdaptation.objects.filter(
+            beneficiary_id=beneficiary_id, version=version, effective_from__lte=on
+        )
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+def rules_in_force(
+    *, beneficiary_id: int | None, on: datetime.date
+) -> tuple[FrameworkVersion | None, NationalAdaptation | None, dict[tuple[int, int], Rule]]:
+    """The rules of every cell on `on`: the version then in force, with the administration's
+    adaptation then in force laid over it. A few hundred rows at most, whatever the staff size."""
+    version = version_in_force(on)
+    if version is None:
+        return None, None, {}
+    levels = {level.pk: level.rank for level in Level.objects.all()}
+    rules = {
+        (r.area_id, r.category_id): Rule(
+            r.area_id, r.category_id, r.level_id, levels[r.level_id],
+            r.refresher_months, r.deadline_months,
+        )
+        for r in Requirement.objects.filter(version=version)
+    }  # fmt: skip
+    adaptation = adaptation_in_force(beneficiary_id, version, on) if beneficiary_id else None
+    if adaptation is not None:
+        for d in Deviation.objects.filter(adaptation=adaptation):
+            rules[(d.area_id, d.category_id)] = Rule(
+                d.area_id, d.category_id, d.level_id, levels[d.level_id],
+                d.refresher_months, d.deadline_months, d.reason,
+            )  # fmt: skip
+    return version, adaptation, rules
+
+
+def framework_matrix(*, beneficiary: Beneficiary | None, on: datetime.date) -> Matrix | None:
+    """Areas × categories with each cell's rule and the modules that satisfy it."""
+    version, adaptation, rules = rules_in_force(
+        beneficiary_id=beneficiary.pk if beneficiary else None, on=on
+    )
+    if version is None:
+        return None
+    areas = list(CompetencyArea.objects.all())
+    categories = list(StaffCategory.objects.all())
+    levels = {level.pk: level for level in Level.objects.all()}
+    # Modules conferring each area, with the rank they confer: one query.
+    conferred: dict[int, list[tuple[int, Module]]] = defaultdict(list)
+    for conferral in Conferral.objects.select_related("module", "level").order_by("module__code"):
+        conferred[conferral.area_id].append((conferral.level.rank, conferral.module))
+    rows = []
+    for area in areas:
+        cells = []
+        for category in categories:
+            rule = rules.get((area.pk, category.pk))
+            if rule is None:
+                cells.append(MatrixCell(rule=None))
+                continue
+            satisfying = [m for rank, m in conferred[area.pk] if rank >= rule.level_rank]
+            cells.append(MatrixCell(rule=rule, level=levels[rule.level_id], modules=satisfying))
+        rows.append((area, cells))
+    return Matrix(version, adaptation, areas, categories, rows)

@@ -1,0 +1,31 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from matrica.framework.models import Module
+from matrica.framework.selectors import framework_matrix
+from matrica.http import AuthenticatedHttpRequest
+from matrica.pages import as_of
+from matrica.tenancy.models import Beneficiary
+
+
+@login_required
+def matrix(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The common matrix, or an administration's adaptation of it when one is chosen (national
+    users see their own by default)."""
+    on = as_of(request)
+    administrations = Beneficiary.objects.visible_to(request.user)
+    code = request.GET.get("administration", "")
+    beneficiary = administrations.filter(code=code).first() if code else None
+    if not code and request.user.beneficiary_id:
+        beneficiary = administrations.filter(pk=request.user.beneficiary_id).first()
+    context = {
+        "matrix": framework_matrix(beneficiary=beneficiary, on=on),
+        "on": on,
+        "administrations": administrations,
+        "beneficiary": beneficiary,
+        "modules": Module.objects.prefetch_related(
+            "conferrals__area", "conferrals__level", "prerequisites_any_of"
+        ),
+    }
+    return render(request, "framework/matrix.html", context)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from matrica.framework.models import CompetencyArea, Level, Module
+from matrica.staff.models import StaffMember
+from matrica.tenancy.scoping import ScopedQuerySet, TenancyPaths
+
+
+class Completion(models.Model):
+    """Evidence that a person holds an (area, level) from a date until a date."""
+
+    class Source(models.TextChoices):
+        SESSION = "session", _("Training session")
+        ELEARNING = "elearning", _("E-learning")
+        PRIOR_LEARNING = "prior_learning", _("Recognised prior learning")
+        MANUAL = "manual", _("Manual entry")
+
+    staff_member = models.ForeignKey(
+        StaffMember,
+        on_delete=models.CASCADE,
+        related_name="completions",
+        verbose_name=_("staff member"),
+    )
+    area = models.ForeignKey(CompetencyArea, on_delete=models.PROTECT, verbose_name=_("area"))
+    level = models.ForeignKey(Level, on_delete=models.PROTECT, verbose_name=_("level"))
+    completed_on = models.DateField(_("completed on"))
+    valid_until = models.DateField(_("valid until"))
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    module = models.ForeignKey(
+        Module, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("module")
+    )
+    note = models.TextField(_("note"), blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = TenancyPaths(
+        beneficiary="staff_member__beneficiary",
+        institution="staff_member__institution",
+        staff_member="staff_member",
+        personal=True,
+    )
+
+    class Meta:
+        ordering = ["-completed_on", "area__order"]
+        verbose_name = _("completion")
+        verbose_name_plural = _("completions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=F("completed_on")),
+                name="completion_valid_after_completed",
+            ),
+            # Evidence not coming from a delivered module must say why it is accepted.
+            models.CheckConstraint(
+                condition=Q(source__in=["session", "elearning"]) | ~Q(note=""),
+                name="completion_manual_has_note",
+            ),
+        ]
+        indexes = [models.Index(fields=["staff_member", "area", "completed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.staff_member}: {self.area.code}-{self.level.code} {self.completed_on}"
