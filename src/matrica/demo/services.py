@@ -20,7 +20,7 @@ from django.db import transaction
 from matrica.accounts.models import User
 from matrica.audit.models import AuditEvent
 from matrica.audit.services import record
-from matrica.framework.models import Module, StaffCategory
+from matrica.framework.models import FrameworkVersion, Module, StaffCategory
 from matrica.framework.services import load_framework
 from matrica.staff.demo_region import (
     ADMINISTRATIONS,
@@ -100,14 +100,6 @@ SIZE_WEIGHT = {
     "prison": 10.0, "remand": 6.0, "juvenile": 3.0, "hospital": 3.0,
     "probation_office": 2.5, "training_centre": 1.0, "headquarters": 2.0,
 }  # fmt: skip
-# The modules a person of a category works towards, in order, after basic awareness.
-PATHWAYS: dict[str, tuple[str, ...]] = {
-    "FLO": ("FL", "RE", "HR"),
-    "PRO": ("PR", "HR", "RA"),
-    "TRS": ("IN", "RA", "HR", "RE"),
-    "SIL": ("FL", "SI", "HR", "RE"),
-    "MGR": ("MG", "HR", "RE"),
-}
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
@@ -126,12 +118,50 @@ def _random_date(rng: random.Random, start: datetime.date, end: datetime.date) -
     return start + datetime.timedelta(days=rng.randint(0, max(0, (end - start).days)))
 
 
+def pathways(version: FrameworkVersion) -> dict[str, list[str]]:
+    """For each category, the modules that together satisfy its column of the matrix, picked
+    greedily (most unmet requirements first, shorter modules on ties), basic awareness first."""
+    conferred = {
+        module.code: {(c.area_id, c.level.rank) for c in module.conferrals.all()}
+        for module in Module.objects.prefetch_related("conferrals__level")
+    }
+    hours = dict(Module.objects.values_list("code", "hours"))
+    # (area, required rank) pairs each module satisfies: its own level and every lower one.
+    satisfied = {
+        code: {(area, need) for area, rank in pairs for need in range(1, rank + 1)}
+        for code, pairs in conferred.items()
+    }
+    result: dict[str, list[str]] = {}
+    for category in StaffCategory.objects.all():
+        unmet = {
+            (r.area_id, r.level.rank)
+            for r in version.requirements.select_related("level").filter(category=category)
+        }
+        chosen: list[str] = []
+
+        while unmet:
+            best = max(conferred, key=lambda code: (len(unmet & satisfied[code]), -hours[code]))
+            if not unmet & satisfied[best]:
+                break
+            chosen.append(best)
+            unmet -= satisfied[best]
+        result[category.code] = [code for code in chosen if code != "BA"]
+    return result
+
+
 class HistoryWriter:
     """Five years of training for one person: basic awareness for most, the pathway of their
     category for many, refreshers taken by some and missed by others."""
 
-    def __init__(self, rng: random.Random, today: datetime.date, modules: dict[str, Module]):
+    def __init__(
+        self,
+        rng: random.Random,
+        today: datetime.date,
+        modules: dict[str, Module],
+        pathways: dict[str, list[str]],
+    ):
         self.rng = rng
+        self.pathways = pathways
         self.today = today
         self.history_start = today - relativedelta(years=5)
         self.modules = modules
@@ -140,11 +170,12 @@ class HistoryWriter:
             for code, module in modules.items()
         }
 
-    def _take(self, member: StaffMember, code: str, first: datetime.date) -> Iterator[Completion]:
+    def _take(
+        self, member: StaffMember, code: str, first: datetime.date, diligence: float
+    ) -> Iterator[Completion]:
         """A module taken once, then refreshed while the person keeps it up."""
         module = self.modules[code]
         taken = first
-        diligence = self.rng.random()
         while taken <= self.today:
             source = (
                 Completion.Source.ELEARNING
@@ -159,26 +190,28 @@ class HistoryWriter:
                 )  # fmt: skip
             if self.rng.random() > diligence:  # this person lets the next refresher lapse
                 return
-            lateness = self.rng.randint(-120, 200)
+            lateness = self.rng.randint(-150, 60)
             taken = valid_until + datetime.timedelta(days=lateness)
 
     def completions(self, member: StaffMember, roles: list[str]) -> Iterator[Completion]:
         start = max(member.entry_date, self.history_start)
-        if self.rng.random() < 0.88:
-            first = _random_date(self.rng, start, min(self.today, start + relativedelta(months=9)))
-            yield from self._take(member, "BA", first)
-        else:
+        # How reliably this person keeps their training up: most well, some poorly.
+        diligence = self.rng.betavariate(5, 1.6)
+        if self.rng.random() < 0.06:
             return  # never trained: the awareness gap the working group worried about
-        pathway = list(PATHWAYS.get(member.primary_category.code, ()))
-        pathway += [code for role, code in (("TRN", "TT"), ("MDT", "MA")) if role in roles]
+        first = _random_date(self.rng, start, min(self.today, start + relativedelta(months=5)))
+        yield from self._take(member, "BA", first, diligence)
+        pathway = [*self.pathways.get(member.primary_category.code, ())]
+        for role in roles:
+            pathway += [code for code in self.pathways.get(role, ()) if code not in pathway]
         after = first
         for code in pathway:
-            if self.rng.random() > 0.72:
-                break
-            after = _random_date(self.rng, after, min(self.today, after + relativedelta(months=18)))
+            if self.rng.random() > diligence + 0.1:
+                continue
+            after = _random_date(self.rng, after, min(self.today, after + relativedelta(months=6)))
             if after >= self.today:
                 break
-            yield from self._take(member, code, after)
+            yield from self._take(member, code, after, diligence)
         if self.rng.random() < 0.02:
             area_id, level_id = self.conferrals["HR"][0]
             taken = _random_date(self.rng, self.history_start, self.today)
@@ -333,7 +366,9 @@ def build_demo(
         load_framework()
         categories = {c.code: c for c in StaffCategory.objects.all()}
         modules = {m.code: m for m in Module.objects.prefetch_related("conferrals")}
-        history = HistoryWriter(rng, today, modules)
+        version = FrameworkVersion.objects.order_by("effective_from").first()
+        assert version is not None  # load_framework just made sure of it
+        history = HistoryWriter(rng, today, modules, pathways(version))
         total = sum(staff_count(spec, scale) for spec in ADMINISTRATIONS)
         done = 0
         structures: dict[str, tuple[Beneficiary, list[Institution]]] = {}

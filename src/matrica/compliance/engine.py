@@ -1,0 +1,190 @@
+"""The compliance engine: one set-based SQL query that turns the framework, the people and
+their evidence into a status per (person, requirement) on a date.
+
+The rules it applies are written down in docs/compliance.md. The query runs unchanged on SQLite
+and PostgreSQL; the only dialect differences are month arithmetic and the two-argument
+minimum/maximum, supplied by `Dialect`. Calendar months follow dateutil's `relativedelta`: 31
+January plus one month is the last day of February on both databases.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from matrica.compliance.status import Status
+from matrica.framework.models import FrameworkVersion, Level, StaffCategory
+from matrica.framework.selectors import Rule, rules_in_force
+from matrica.staff.models import StaffMember, StaffRole
+from matrica.tenancy.models import Beneficiary
+from matrica.training.models import Completion
+
+
+class Dialect:
+    def __init__(self, vendor: str) -> None:
+        self.vendor = vendor
+
+    def add_months(self, date: str, months: str) -> str:
+        if self.vendor == "postgresql":
+            return f"CAST({date} + make_interval(months => {months}) AS date)"
+        # SQLite rolls 31 January + 1 month over to 3 March; clamp to the month's last day.
+        start = f"date({date}, 'start of month', '+' || ({months}) || ' months')"
+        last_day = (
+            f"CAST(strftime('%%d', date({date}, 'start of month', "
+            f"'+' || (({months}) + 1) || ' months', '-1 day')) AS INTEGER)"
+        )
+        day = f"MIN(CAST(strftime('%%d', {date}) AS INTEGER), {last_day})"
+        return f"date({start}, '+' || ({day} - 1) || ' days')"
+
+    def least(self, a: str, b: str) -> str:
+        return f"LEAST({a}, {b})" if self.vendor == "postgresql" else f"MIN({a}, {b})"
+
+    def greatest(self, a: str, b: str) -> str:
+        return f"GREATEST({a}, {b})" if self.vendor == "postgresql" else f"MAX({a}, {b})"
+
+    def date_param(self) -> str:
+        return "CAST(%s AS date)" if self.vendor == "postgresql" else "%s"
+
+
+@dataclass(frozen=True)
+class PeopleFilter:
+    """Which people a computation covers: a SQL condition on `s` (the staff table) with its
+    parameters, e.g. a scoped queryset's ids, or an explicit list."""
+
+    condition: str = ""
+    params: tuple[Any, ...] = ()
+
+    @classmethod
+    def everyone(cls) -> PeopleFilter:
+        return cls()
+
+    @classmethod
+    def ids(cls, staff_ids: Iterable[int]) -> PeopleFilter:
+        ids = tuple(sorted(set(staff_ids)))
+        if not ids:
+            return cls("1 = 0")
+        return cls(f"s.id IN ({', '.join(['%s'] * len(ids))})", ids)
+
+    @classmethod
+    def beneficiaries(cls, beneficiary_ids: Iterable[int]) -> PeopleFilter:
+        ids = tuple(sorted(set(beneficiary_ids)))
+        if not ids:
+            return cls("1 = 0")
+        return cls(f"s.beneficiary_id IN ({', '.join(['%s'] * len(ids))})", ids)
+
+    @classmethod
+    def queryset(cls, queryset: Any) -> PeopleFilter:
+        """People of a (scoped) StaffMember queryset: the scope is applied by the same
+        `visible_to` as every page."""
+        sql, params = queryset.values("pk").query.sql_with_params()
+        return cls(f"s.id IN ({sql})", tuple(params))
+
+
+STATUS_COLUMNS = (
+    "staff_member_id", "beneficiary_id", "institution_id", "primary_category_id", "area_id",
+    "category_id", "required_rank", "held_rank", "deadline", "valid_until", "status",
+)  # fmt: skip
+
+
+def _rules_for(on: datetime.date, beneficiary_ids: Iterable[int]) -> list[tuple[int, Rule]]:
+    rules: list[tuple[int, Rule]] = []
+    for beneficiary_id in beneficiary_ids:
+        _version, _adaptation, cells = rules_in_force(beneficiary_id=beneficiary_id, on=on)
+        rules += [(beneficiary_id, rule) for rule in cells.values()]
+    return rules
+
+
+def status_query(on: datetime.date, people: PeopleFilter) -> tuple[str, list[Any]] | None:
+    """SELECT of every (person, requirement) status on `on`, with the STATUS_COLUMNS.
+
+    None when no framework version was in force on that date."""
+    first_version = FrameworkVersion.objects.order_by("effective_from").first()
+    if first_version is None or first_version.effective_from > on:
+        return None
+    rules = _rules_for(on, Beneficiary.objects.values_list("pk", flat=True))
+    if not rules:
+        return None
+    dialect = Dialect(connection.vendor)
+    d = dialect.date_param()
+    window_end = on + datetime.timedelta(days=settings.MATRICA_EXPIRING_WINDOW_DAYS)
+    all_staff = StaffCategory.objects.get(applies_to_all=True).pk
+    staff, role = StaffMember._meta.db_table, StaffRole._meta.db_table
+    completion, level = Completion._meta.db_table, Level._meta.db_table
+    params: list[Any] = []
+
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rules))
+    for beneficiary_id, rule in rules:
+        params += [beneficiary_id, rule.area_id, rule.category_id, rule.level_rank,
+                   rule.refresher_months, rule.deadline_months]  # fmt: skip
+    people_condition = f"AND {people.condition}" if people.condition else ""
+    params += [on.isoformat(), *people.params]
+    params += [first_version.effective_from.isoformat(), all_staff, on.isoformat(), on.isoformat()]
+    params += [on.isoformat(), on.isoformat()]
+    params += [on.isoformat(), window_end.isoformat(), on.isoformat()]
+    deadline = dialect.add_months("h.since", "ru.deadline_months")
+    refreshed_until = dialect.least(
+        "c.valid_until", dialect.add_months("c.completed_on", "q.refresher_months")
+    )
+    sql = f"""
+WITH rules (beneficiary_id, area_id, category_id, required_rank, refresher_months, deadline_months)
+    AS (VALUES {values}),
+people AS (
+    SELECT s.id AS staff_id, s.beneficiary_id, s.institution_id, s.primary_category_id,
+           s.entry_date
+    FROM {staff} s
+    WHERE s.active AND s.entry_date <= {d} {people_condition}
+),
+held AS (
+    -- The columns of the matrix a person is in on the date, and since when (the deadline
+    -- clock starts no earlier than the first framework version).
+    SELECT staff_id, category_id, {dialect.greatest("MIN(since)", d)} AS since
+    FROM (
+        SELECT staff_id, primary_category_id AS category_id, entry_date AS since FROM people
+        UNION ALL
+        SELECT staff_id, %s, entry_date FROM people
+        UNION ALL
+        SELECT p.staff_id, r.category_id, r.start_date
+        FROM people p JOIN {role} r ON r.staff_member_id = p.staff_id
+        WHERE r.start_date <= {d} AND (r.end_date IS NULL OR r.end_date >= {d})
+    ) columns_held
+    GROUP BY staff_id, category_id
+),
+req AS (
+    SELECT p.staff_id, p.beneficiary_id, p.institution_id, p.primary_category_id,
+           h.category_id, ru.area_id, ru.required_rank, ru.refresher_months,
+           {deadline} AS deadline
+    FROM people p
+    JOIN held h ON h.staff_id = p.staff_id
+    JOIN rules ru ON ru.beneficiary_id = p.beneficiary_id AND ru.category_id = h.category_id
+),
+evidence AS (
+    -- Evidence counts at its level or higher, until the module's validity or the
+    -- requirement's refresher interval ends, whichever comes first.
+    SELECT q.staff_id, q.category_id, q.area_id,
+           MAX(CASE WHEN l.rank >= q.required_rank THEN {refreshed_until} END) AS valid_until,
+           MAX(CASE WHEN c.valid_until >= {d} THEN l.rank END) AS held_rank
+    FROM req q
+    JOIN {completion} c
+      ON c.staff_member_id = q.staff_id AND c.area_id = q.area_id AND c.completed_on <= {d}
+    JOIN {level} l ON l.id = c.level_id
+    GROUP BY q.staff_id, q.category_id, q.area_id
+)
+SELECT q.staff_id AS staff_member_id, q.beneficiary_id, q.institution_id, q.primary_category_id, q.area_id,
+       q.category_id, q.required_rank, e.held_rank, q.deadline, e.valid_until,
+       CASE
+           WHEN e.valid_until >= {d} THEN
+               CASE WHEN e.valid_until < {d} THEN '{Status.EXPIRING}' ELSE '{Status.CURRENT}' END
+           WHEN e.valid_until IS NOT NULL THEN '{Status.EXPIRED}'
+           WHEN {d} <= q.deadline THEN '{Status.MISSING}'
+           ELSE '{Status.OVERDUE}'
+       END AS status
+FROM req q
+LEFT JOIN evidence e
+  ON e.staff_id = q.staff_id AND e.category_id = q.category_id AND e.area_id = q.area_id
+"""
+    return sql, params

@@ -1,0 +1,187 @@
+"""Derived compliance tables. Only matrica.compliance.engine writes them; nothing here is ever
+edited by hand, and everything here can be rebuilt from evidence with `matrica compliance
+refresh`."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from matrica.compliance.status import Status
+from matrica.framework.models import CompetencyArea, StaffCategory
+from matrica.staff.models import StaffMember
+from matrica.tenancy.models import Beneficiary, Institution
+from matrica.tenancy.scoping import ScopedQuerySet, TenancyPaths
+
+
+class Snapshot(models.Model):
+    """The date the derived tables answer for, and when they were last rebuilt."""
+
+    as_of = models.DateField(_("as of"))
+    refreshed_at = models.DateTimeField(_("refreshed at"), auto_now=True)
+    seconds = models.FloatField(_("duration of the last full refresh (s)"), default=0)
+
+    class Meta:
+        verbose_name = _("compliance snapshot")
+
+
+class RequirementStatus(models.Model):
+    """One person against one requirement (area × category), as of the snapshot date."""
+
+    staff_member = models.ForeignKey(
+        StaffMember, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="+")
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    primary_category = models.ForeignKey(StaffCategory, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(CompetencyArea, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(StaffCategory, on_delete=models.CASCADE, related_name="+")
+    required_rank = models.PositiveSmallIntegerField()
+    held_rank = models.PositiveSmallIntegerField(null=True)
+    deadline = models.DateField()
+    valid_until = models.DateField(null=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = TenancyPaths(
+        beneficiary="beneficiary", institution="institution", staff_member="staff_member",
+        personal=True,
+    )  # fmt: skip
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["staff_member", "area"]),
+            models.Index(fields=["institution", "status"]),
+            models.Index(fields=["beneficiary", "status", "valid_until"]),
+        ]
+
+
+class PersonStatus(models.Model):
+    """One person's standing overall, as of the snapshot date."""
+
+    staff_member = models.OneToOneField(
+        StaffMember, on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="+")
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    primary_category = models.ForeignKey(StaffCategory, on_delete=models.CASCADE, related_name="+")
+    requirements = models.PositiveSmallIntegerField()
+    satisfied = models.PositiveSmallIntegerField()
+    aware = models.BooleanField()
+    at_level = models.BooleanField()
+    expiring = models.PositiveSmallIntegerField()
+    overdue = models.PositiveSmallIntegerField()
+    worst = models.CharField(max_length=10, choices=Status.choices)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = TenancyPaths(
+        beneficiary="beneficiary", institution="institution", staff_member="staff_member",
+        personal=True,
+    )  # fmt: skip
+
+    class Meta:
+        indexes = [models.Index(fields=["institution", "worst"])]
+
+    @property
+    def compliant(self) -> bool:
+        return self.satisfied == self.requirements
+
+
+class CellCount(models.Model):
+    """Per institution and matrix cell: how many people stand where. Aggregates only, so the
+    regional coordinator may read it (small cells are suppressed when shown)."""
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="+")
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(CompetencyArea, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(StaffCategory, on_delete=models.CASCADE, related_name="+")
+    people = models.PositiveIntegerField()
+    current = models.PositiveIntegerField()
+    expiring = models.PositiveIntegerField()
+    expired = models.PositiveIntegerField()
+    missing = models.PositiveIntegerField()
+    overdue = models.PositiveIntegerField()
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = TenancyPaths(
+        beneficiary="beneficiary", institution="institution", regional_visible=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "area", "category"], name="one_count_per_cell"
+            )
+        ]
+
+
+class GroupCount(models.Model):
+    """Per institution and primary category: the headline indicators' numerators."""
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="+")
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    primary_category = models.ForeignKey(StaffCategory, on_delete=models.CASCADE, related_name="+")
+    people = models.PositiveIntegerField()
+    compliant = models.PositiveIntegerField()
+    aware = models.PositiveIntegerField()
+    at_level = models.PositiveIntegerField()
+    with_expiring = models.PositiveIntegerField()
+    with_overdue = models.PositiveIntegerField()
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = TenancyPaths(
+        beneficiary="beneficiary", institution="institution", regional_visible=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "primary_category"], name="one_count_per_group"
+            )
+        ]
+
+
+class TrendPoint(models.Model):
+    """Share compliant at the end of a quarter, per institution and primary category."""
+
+    quarter_end = models.DateField()
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="+")
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    primary_category = models.ForeignKey(StaffCategory, on_delete=models.CASCADE, related_name="+")
+    people = models.PositiveIntegerField()
+    compliant = models.PositiveIntegerField()
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = TenancyPaths(
+        beneficiary="beneficiary", institution="institution", regional_visible=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quarter_end", "institution", "primary_category"], name="one_trend_point"
+            )
+        ]
+
+
+class ExpiryNotice(models.Model):
+    """A notice sent about one lapse: the same lapse is never announced twice."""
+
+    staff_member = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(CompetencyArea, on_delete=models.CASCADE, related_name="+")
+    valid_until = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.JSONField(default=list)
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = TenancyPaths(
+        beneficiary="staff_member__beneficiary", institution="staff_member__institution",
+        staff_member="staff_member", personal=True,
+    )  # fmt: skip
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff_member", "area", "valid_until"], name="one_notice_per_lapse"
+            )
+        ]
