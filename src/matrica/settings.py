@@ -175,6 +175,7 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Belgrade")
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request when it is missing
 STORAGES = {

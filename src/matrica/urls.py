@@ -2,13 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from matrica.accounts import views as account_views
+from matrica import views as home_views
 
 admin.site.site_header = "Matrica"
 admin.site.site_title = "Matrica"
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("matrica.tenancy.urls")),
     path("staff/", include("matrica.staff.urls")),
     path("audit/", include("matrica.audit.urls")),
+    path("compliance/", include("matrica.compliance.urls")),
     path("admin/", admin.site.urls),
 ]

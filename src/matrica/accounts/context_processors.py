@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from matrica.tenancy.roles import ADMINISTERING_ROLES, Role
+from matrica.tenancy.roles import ADMINISTERING_ROLES, DASHBOARD_ROLES, Role
 
 
 def role(request: HttpRequest) -> dict[str, Any]:
@@ -13,4 +13,5 @@ def role(request: HttpRequest) -> dict[str, Any]:
         "user_role": Role(user.role).label if user.role else "",
         "user_administers": user.is_superuser or user.role in ADMINISTERING_ROLES,
         "user_sees_people": user.is_superuser or user.role != Role.COORDINATOR,
+        "user_sees_dashboards": user.is_superuser or user.role in DASHBOARD_ROLES,
     }

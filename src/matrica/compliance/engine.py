@@ -174,8 +174,9 @@ evidence AS (
     JOIN {level} l ON l.id = c.level_id
     GROUP BY q.staff_id, q.category_id, q.area_id
 )
-SELECT q.staff_id AS staff_member_id, q.beneficiary_id, q.institution_id, q.primary_category_id, q.area_id,
-       q.category_id, q.required_rank, e.held_rank, q.deadline, e.valid_until,
+SELECT q.staff_id AS staff_member_id, q.beneficiary_id, q.institution_id,
+       q.primary_category_id, q.area_id, q.category_id, q.required_rank, e.held_rank,
+       q.deadline, e.valid_until,
        CASE
            WHEN e.valid_until >= {d} THEN
                CASE WHEN e.valid_until < {d} THEN '{Status.EXPIRING}' ELSE '{Status.CURRENT}' END

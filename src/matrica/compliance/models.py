@@ -24,6 +24,9 @@ class Snapshot(models.Model):
     class Meta:
         verbose_name = _("compliance snapshot")
 
+    def __str__(self) -> str:
+        return f"{self.as_of}"
+
 
 class RequirementStatus(models.Model):
     """One person against one requirement (area × category), as of the snapshot date."""
@@ -55,6 +58,9 @@ class RequirementStatus(models.Model):
             models.Index(fields=["beneficiary", "status", "valid_until"]),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.staff_member_id} {self.area_id}×{self.category_id}: {self.status}"
+
 
 class PersonStatus(models.Model):
     """One person's standing overall, as of the snapshot date."""
@@ -81,6 +87,9 @@ class PersonStatus(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["institution", "worst"])]
+
+    def __str__(self) -> str:
+        return f"{self.staff_member_id}: {self.worst}"
 
     @property
     def compliant(self) -> bool:
@@ -114,6 +123,9 @@ class CellCount(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.area_id}×{self.category_id}: {self.people}"
+
 
 class GroupCount(models.Model):
     """Per institution and primary category: the headline indicators' numerators."""
@@ -140,6 +152,9 @@ class GroupCount(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.primary_category_id}: {self.people}"
+
 
 class TrendPoint(models.Model):
     """Share compliant at the end of a quarter, per institution and primary category."""
@@ -163,6 +178,9 @@ class TrendPoint(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.quarter_end} {self.institution_id}: {self.compliant}/{self.people}"
+
 
 class ExpiryNotice(models.Model):
     """A notice sent about one lapse: the same lapse is never announced twice."""
@@ -185,3 +203,6 @@ class ExpiryNotice(models.Model):
                 fields=["staff_member", "area", "valid_until"], name="one_notice_per_lapse"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_member_id} {self.area_id} {self.valid_until}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection, transaction
@@ -31,7 +32,7 @@ from matrica.staff.models import StaffMember
 Progress = Callable[[str], None]
 
 
-def _execute(sql: str, params: Iterable[object] = ()) -> int:
+def _execute(sql: str, params: Iterable[Any] = ()) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
         return cursor.rowcount

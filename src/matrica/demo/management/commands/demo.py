@@ -1,6 +1,7 @@
 import datetime
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
@@ -49,6 +50,8 @@ class Command(BaseCommand):
                 f"{summary.completions} completions."
             )
         )
+        # The figures the pages show are derived from the evidence just written.
+        call_command("compliance", "refresh", as_of=today, verbosity=options["verbosity"])
         self.stdout.write(f"Demo log-ins (password: {demo_password()!r}):")
         for username, description in summary.users:
             self.stdout.write(f"  {username:<14} {description}")

@@ -1,0 +1,87 @@
+"""What a compliance page covers: a user's reach, narrowed to an administration or an
+institution they chose. Aggregates follow the organisational scope (`Institution.visible_to`);
+names follow the personal scope (`StaffMember.visible_to`). Both come from tenancy.scoping."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from matrica.compliance.services import snapshot_date
+from matrica.staff.models import StaffMember
+from matrica.tenancy.models import Beneficiary, Institution
+from matrica.tenancy.roles import ROLE_REACH, Reach
+
+
+@dataclass(frozen=True)
+class ComplianceScope:
+    user: Any
+    on: datetime.date
+    beneficiary: Beneficiary | None = None
+    institution: Institution | None = None
+
+    @cached_property
+    def from_snapshot(self) -> bool:
+        """Whether the derived tables answer for this date (otherwise the engine runs)."""
+        return snapshot_date() == self.on
+
+    @property
+    def regional(self) -> bool:
+        """Figures seen from above the administrations: small cells must be suppressed."""
+        return not self.user.is_superuser and ROLE_REACH.get(self.user.role) is Reach.REGION
+
+    @property
+    def sees_people(self) -> bool:
+        return not self.regional
+
+    def institutions(self) -> QuerySet[Institution]:
+        queryset = Institution.objects.visible_to(self.user)
+        if self.institution is not None:
+            queryset = queryset.filter(pk=self.institution.pk)
+        elif self.beneficiary is not None:
+            queryset = queryset.filter(beneficiary=self.beneficiary)
+        return queryset
+
+    def people(self) -> QuerySet[StaffMember]:
+        queryset = StaffMember.objects.visible_to(self.user)
+        if self.institution is not None:
+            queryset = queryset.filter(institution=self.institution)
+        elif self.beneficiary is not None:
+            queryset = queryset.filter(beneficiary=self.beneficiary)
+        return queryset
+
+
+def scope_for(
+    user: Any,
+    on: datetime.date,
+    administration: str = "",
+    institution_id: str | int | None = None,
+) -> ComplianceScope:
+    """The scope a request asks for. An administration or institution outside the user's reach
+    answers 404, like one that does not exist."""
+    beneficiary = None
+    institution = None
+    if institution_id:
+        try:
+            institution = (
+                Institution.objects.visible_to(user)
+                .select_related("beneficiary", "service")
+                .get(pk=int(institution_id))
+            )
+        except (Institution.DoesNotExist, ValueError) as missing:
+            raise Http404 from missing
+    elif administration:
+        try:
+            beneficiary = Beneficiary.objects.visible_to(user).get(code=administration)
+        except Beneficiary.DoesNotExist as missing:
+            raise Http404 from missing
+    elif user.institution_id and ROLE_REACH.get(user.role) is Reach.INSTITUTION:
+        institution = user.institution
+    elif user.beneficiary_id and ROLE_REACH.get(user.role) is Reach.ADMINISTRATION:
+        beneficiary = user.beneficiary
+    return ComplianceScope(user=user, on=on, beneficiary=beneficiary, institution=institution)

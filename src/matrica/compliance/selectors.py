@@ -1,0 +1,524 @@
+"""Reads of compliance: indicators, the coloured matrix, people behind a cell, the
+institution grid, expiring and overdue lists, the trend.
+
+Every figure comes from one relation of per-(person, requirement) statuses: the derived table
+when the date asked is the snapshot's, otherwise the engine run on the fly for the scope. The
+aggregation SQL is the same either way.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Sum
+
+from matrica.compliance.engine import STATUS_COLUMNS, PeopleFilter, status_query
+from matrica.compliance.models import CellCount, GroupCount, RequirementStatus, TrendPoint
+from matrica.compliance.scope import ComplianceScope
+from matrica.compliance.status import SEVERITY, Status
+from matrica.framework.models import CompetencyArea, StaffCategory
+from matrica.staff.models import StaffMember
+from matrica.tenancy.models import Beneficiary, Institution, Service
+
+STATUSES = [status.value for status in Status]
+
+
+@dataclass(frozen=True)
+class Share:
+    """A share of people, with the small-cell rule applied for regional viewers."""
+
+    numerator: int
+    denominator: int
+    suppressed: bool = False
+
+    @property
+    def percent(self) -> float | None:
+        if self.suppressed or not self.denominator:
+            return None
+        return 100.0 * self.numerator / self.denominator
+
+    @property
+    def display(self) -> str:
+        if self.suppressed:
+            return "<5"
+        if not self.denominator:
+            return "–"
+        return f"{self.percent:.0f}%"
+
+
+@dataclass(frozen=True)
+class Count:
+    value: int
+    suppressed: bool = False
+
+    @property
+    def display(self) -> str:
+        return "<5" if self.suppressed else str(self.value)
+
+
+def _small(value: int, regional: bool) -> bool:
+    return regional and 0 < value < settings.MATRICA_SMALL_CELL
+
+
+def share(numerator: int, denominator: int, regional: bool) -> Share:
+    hidden = _small(denominator, regional) or _small(numerator, regional)
+    return Share(numerator, denominator, hidden)
+
+
+def count(value: int, regional: bool) -> Count:
+    return Count(value, _small(value, regional))
+
+
+def _fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _ids_condition(column: str, queryset: Any) -> tuple[str, list[Any]]:
+    sql, params = queryset.values("pk").query.sql_with_params()
+    return f"{column} IN ({sql})", list(params)
+
+
+def status_relation(scope: ComplianceScope, *, personal: bool) -> tuple[str, list[Any]]:
+    """SELECT of STATUS_COLUMNS for the scope on its date. `personal` restricts it to the people
+    the user may see by name; otherwise to the institutions whose aggregates they may see."""
+    if personal:
+        condition, params = _ids_condition("staff_member_id", scope.people())
+    else:
+        condition, params = _ids_condition("institution_id", scope.institutions())
+    if scope.from_snapshot:
+        columns = ", ".join(STATUS_COLUMNS)
+        table = RequirementStatus._meta.db_table
+        return f"SELECT {columns} FROM {table} WHERE {condition}", params
+    if personal:
+        people = PeopleFilter.queryset(scope.people())
+    else:
+        institution_condition, institution_params = _ids_condition(
+            "s.institution_id", scope.institutions()
+        )
+        people = PeopleFilter(institution_condition, tuple(institution_params))
+    query = status_query(scope.on, people)
+    if query is None:
+        columns = ", ".join(STATUS_COLUMNS)
+        return f"SELECT {columns} FROM {RequirementStatus._meta.db_table} WHERE 1 = 0", []
+    return query
+
+
+def _status_sums() -> str:
+    return ", ".join(
+        f"SUM(CASE WHEN status = '{status}' THEN 1 ELSE 0 END) AS {status}" for status in STATUSES
+    )
+
+
+def _cell_source(scope: ComplianceScope) -> tuple[str, list[Any]]:
+    """Counts per institution and matrix cell, shaped like CellCount."""
+    if scope.from_snapshot:
+        condition, params = _ids_condition("institution_id", scope.institutions())
+        columns = "beneficiary_id, institution_id, area_id, category_id, people, " + ", ".join(
+            STATUSES
+        )
+        return f"SELECT {columns} FROM {CellCount._meta.db_table} WHERE {condition}", params
+    relation, params = status_relation(scope, personal=False)
+    return (
+        f"SELECT beneficiary_id, institution_id, area_id, category_id, COUNT(*) AS people, "
+        f"{_status_sums()} FROM ({relation}) statuses "
+        f"GROUP BY beneficiary_id, institution_id, area_id, category_id",
+        params,
+    )
+
+
+def _group_source(scope: ComplianceScope) -> tuple[str, list[Any]]:
+    """Counts per institution and primary category, shaped like GroupCount."""
+    if scope.from_snapshot:
+        condition, params = _ids_condition("institution_id", scope.institutions())
+        return (
+            f"SELECT beneficiary_id, institution_id, primary_category_id, people, compliant, "
+            f"aware, at_level, with_expiring, with_overdue FROM {GroupCount._meta.db_table} "
+            f"WHERE {condition}",
+            params,
+        )
+    relation, params = status_relation(scope, personal=False)
+    satisfied = f"status IN ('{Status.CURRENT}', '{Status.EXPIRING}')"
+    per_person = f"""
+SELECT staff_member_id, beneficiary_id, institution_id, primary_category_id,
+       MIN(CASE WHEN {satisfied} THEN 1 ELSE 0 END) AS compliant,
+       MIN(CASE WHEN category_id = %s AND NOT ({satisfied}) THEN 0 ELSE 1 END) AS aware,
+       MIN(CASE WHEN category_id = primary_category_id AND NOT ({satisfied}) THEN 0 ELSE 1 END)
+           AS at_level,
+       MAX(CASE WHEN status = '{Status.EXPIRING}' THEN 1 ELSE 0 END) AS with_expiring,
+       MAX(CASE WHEN status = '{Status.OVERDUE}' THEN 1 ELSE 0 END) AS with_overdue
+FROM ({relation}) statuses
+GROUP BY staff_member_id, beneficiary_id, institution_id, primary_category_id
+"""
+    all_staff = StaffCategory.objects.get(applies_to_all=True).pk
+    return (
+        f"SELECT beneficiary_id, institution_id, primary_category_id, COUNT(*) AS people, "
+        f"SUM(compliant) AS compliant, SUM(aware) AS aware, SUM(at_level) AS at_level, "
+        f"SUM(with_expiring) AS with_expiring, SUM(with_overdue) AS with_overdue "
+        f"FROM ({per_person}) people GROUP BY beneficiary_id, institution_id, primary_category_id",
+        [all_staff, *params],  # the placeholder in the SELECT list comes first
+    )
+
+
+# How a breakdown joins to get its label; `g` is the group source.
+BREAKDOWNS = {
+    "administration": ("g.beneficiary_id", ""),
+    "service": (
+        "sv.kind",
+        f"JOIN {Institution._meta.db_table} i ON i.id = g.institution_id "
+        f"JOIN {Service._meta.db_table} sv ON sv.id = i.service_id",
+    ),
+    "institution": ("g.institution_id", ""),
+    "category": ("g.primary_category_id", ""),
+}
+
+
+@dataclass
+class Indicators:
+    people: Count
+    compliant: Share
+    aware: Share
+    front_line_at_level: Share
+    with_expiring: Count
+    with_overdue: Count
+
+
+@dataclass
+class BreakdownRow:
+    key: Any
+    label: str
+    indicators: Indicators
+
+
+def _indicators(
+    row: dict[str, Any], front_line: dict[str, Any] | None, regional: bool
+) -> Indicators:
+    people = int(row.get("people") or 0)
+    fl = front_line or {}
+    return Indicators(
+        people=count(people, regional),
+        compliant=share(int(row.get("compliant") or 0), people, regional),
+        aware=share(int(row.get("aware") or 0), people, regional),
+        front_line_at_level=share(
+            int(fl.get("at_level") or 0), int(fl.get("people") or 0), regional
+        ),
+        with_expiring=count(int(row.get("with_expiring") or 0), regional),
+        with_overdue=count(int(row.get("with_overdue") or 0), regional),
+    )
+
+
+SUMS = (
+    "SUM(g.people) AS people, SUM(g.compliant) AS compliant, SUM(g.aware) AS aware, "
+    "SUM(g.at_level) AS at_level, SUM(g.with_expiring) AS with_expiring, "
+    "SUM(g.with_overdue) AS with_overdue"
+)
+
+
+def headline(scope: ComplianceScope) -> Indicators:
+    """The headline indicators for the whole scope."""
+    source, params = _group_source(scope)
+    front_line = StaffCategory.objects.get(code="FLO").pk
+    rows = _fetch(
+        f"SELECT {SUMS}, SUM(CASE WHEN g.primary_category_id = %s THEN g.people ELSE 0 END) "
+        f"AS fl_people, SUM(CASE WHEN g.primary_category_id = %s THEN g.at_level ELSE 0 END) "
+        f"AS fl_at_level FROM ({source}) g",
+        [front_line, front_line, *params],
+    )
+    row = rows[0] if rows else {}
+    fl = {"people": row.get("fl_people"), "at_level": row.get("fl_at_level")}
+    return _indicators(row, fl, scope.regional)
+
+
+def _labels(dimension: str, keys: list[Any]) -> dict[Any, str]:
+    if dimension == "administration":
+        return {b.pk: b.name for b in Beneficiary.objects.filter(pk__in=keys)}
+    if dimension == "institution":
+        return dict(Institution.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if dimension == "category":
+        return {c.pk: c.local_title for c in StaffCategory.objects.filter(pk__in=keys)}
+    return {kind: str(label) for kind, label in Service.Kind.choices}
+
+
+def breakdown(scope: ComplianceScope, dimension: str) -> list[BreakdownRow]:
+    """The indicators per administration, service, institution or category."""
+    key, join = BREAKDOWNS[dimension]
+    source, params = _group_source(scope)
+    front_line = StaffCategory.objects.get(code="FLO").pk
+    rows = _fetch(
+        f"SELECT {key} AS key, {SUMS}, "
+        f"SUM(CASE WHEN g.primary_category_id = %s THEN g.people ELSE 0 END) AS fl_people, "
+        f"SUM(CASE WHEN g.primary_category_id = %s THEN g.at_level ELSE 0 END) AS fl_at_level "
+        f"FROM ({source}) g {join} GROUP BY {key}",
+        [front_line, front_line, *params],
+    )
+    labels = _labels(dimension, [row["key"] for row in rows])
+    result = [
+        BreakdownRow(
+            key=row["key"],
+            label=labels.get(row["key"], str(row["key"])),
+            indicators=_indicators(
+                row, {"people": row["fl_people"], "at_level": row["fl_at_level"]}, scope.regional
+            ),
+        )
+        for row in rows
+    ]
+    return sorted(result, key=lambda r: r.label)
+
+
+@dataclass
+class AreaRow:
+    area: CompetencyArea
+    satisfied: Share
+    expiring: Count
+    overdue: Count
+
+
+def by_area(scope: ComplianceScope) -> list[AreaRow]:
+    """Share of requirements satisfied in each competency area."""
+    source, params = _cell_source(scope)
+    rows = _fetch(
+        "SELECT c.area_id, SUM(c.people) AS people, SUM(c.current) + SUM(c.expiring) AS ok, "
+        f"SUM(c.expiring) AS expiring, SUM(c.overdue) AS overdue FROM ({source}) c "
+        "GROUP BY c.area_id",
+        params,
+    )
+    areas = {area.pk: area for area in CompetencyArea.objects.all()}
+    result = [
+        AreaRow(
+            areas[row["area_id"]],
+            share(int(row["ok"] or 0), int(row["people"] or 0), scope.regional),
+            count(int(row["expiring"] or 0), scope.regional),
+            count(int(row["overdue"] or 0), scope.regional),
+        )
+        for row in rows
+    ]
+    return sorted(result, key=lambda r: r.area.order)
+
+
+@dataclass
+class DashboardCell:
+    category: StaffCategory
+    current: Share | None = None
+    counts: dict[str, Count] = field(default_factory=dict)
+
+    @property
+    def band(self) -> str:
+        """Colour band of the cell: how much of it is trained to the required level."""
+        if self.current is None:
+            return "none"
+        if self.current.percent is None:
+            return "suppressed" if self.current.suppressed else "none"
+        if self.current.percent >= 80:
+            return "good"
+        if self.current.percent >= 50:
+            return "fair"
+        return "poor"
+
+
+def matrix_dashboard(
+    scope: ComplianceScope,
+) -> tuple[list[StaffCategory], list[tuple[CompetencyArea, list[DashboardCell]]]]:
+    """The matrix, each cell the share of its people holding the required level on the date."""
+    source, params = _cell_source(scope)
+    rows = _fetch(
+        "SELECT c.area_id, c.category_id, SUM(c.people) AS people, "
+        + ", ".join(f"SUM(c.{status}) AS {status}" for status in STATUSES)
+        + f" FROM ({source}) c GROUP BY c.area_id, c.category_id",
+        params,
+    )
+    cells = {(row["area_id"], row["category_id"]): row for row in rows}
+    categories = list(StaffCategory.objects.all())
+    matrix = []
+    for area in CompetencyArea.objects.all():
+        line = []
+        for category in categories:
+            row = cells.get((area.pk, category.pk))
+            if row is None:
+                line.append(DashboardCell(category))
+                continue
+            people = int(row["people"])
+            ok = int(row[Status.CURRENT]) + int(row[Status.EXPIRING])
+            line.append(
+                DashboardCell(
+                    category,
+                    share(ok, people, scope.regional),
+                    {s: count(int(row[s]), scope.regional) for s in STATUSES},
+                )
+            )
+        matrix.append((area, line))
+    return categories, matrix
+
+
+@dataclass
+class PersonLine:
+    member: StaffMember
+    worst: str
+    by_area: dict[int, str]
+    valid_until: dict[int, datetime.date | None]
+
+
+SEVERITY_SQL = (
+    "CASE status "
+    + " ".join(f"WHEN '{status}' THEN {rank}" for rank, status in enumerate(SEVERITY))
+    + " END"
+)
+
+
+class SqlRows(Sequence[dict[str, Any]]):
+    """Rows of a query, counted and sliced in SQL, so a paginator never loads them all."""
+
+    def __init__(self, sql: str, params: list[Any], order_by: str) -> None:
+        self.sql, self.params, self.order_by = sql, params, order_by
+
+    def count(self) -> int:  # type: ignore[override]
+        return int(_fetch(f"SELECT COUNT(*) AS n FROM ({self.sql}) counted", self.params)[0]["n"])
+
+    def __len__(self) -> int:
+        return self.count()
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start, stop = index.start or 0, index.stop
+        limit = "" if stop is None else f"LIMIT {int(stop) - int(start)}"
+        offset = f"OFFSET {int(start)}"
+        return _fetch(
+            f"SELECT * FROM ({self.sql}) paged ORDER BY {self.order_by} {limit} {offset}",
+            self.params,
+        )
+
+
+def _filtered(
+    scope: ComplianceScope,
+    *,
+    area_id: int | None = None,
+    category_id: int | None = None,
+    statuses: list[str] | None = None,
+    primary_category_id: int | None = None,
+    staff_member_ids: list[int] | None = None,
+) -> tuple[str, list[Any]]:
+    relation, params = status_relation(scope, personal=True)
+    conditions: list[str] = ["1 = 1"]
+    extra: list[Any] = []
+    for column, value in (
+        ("area_id", area_id), ("category_id", category_id),
+        ("primary_category_id", primary_category_id),
+    ):  # fmt: skip
+        if value is not None:
+            conditions.append(f"{column} = %s")
+            extra.append(value)
+    if statuses:
+        conditions.append(f"status IN ({', '.join(['%s'] * len(statuses))})")
+        extra += statuses
+    if staff_member_ids is not None:
+        placeholders = ", ".join(["%s"] * len(staff_member_ids)) or "NULL"
+        conditions.append(f"staff_member_id IN ({placeholders})")
+        extra += staff_member_ids
+    return f"SELECT * FROM ({relation}) r WHERE {' AND '.join(conditions)}", [*params, *extra]
+
+
+def status_rows(scope: ComplianceScope, **filters: Any) -> list[dict[str, Any]]:
+    """Per (person, requirement) rows the user may see by name, filtered in SQL."""
+    sql, params = _filtered(scope, **filters)
+    return _fetch(sql, params)
+
+
+def status_list(scope: ComplianceScope, status: Status) -> SqlRows:
+    """Requirements in one status, soonest date first: expiring by expiry, overdue by deadline."""
+    sql, params = _filtered(scope, statuses=[status])
+    when = "valid_until" if status == Status.EXPIRING else "deadline"
+    return SqlRows(sql, params, f"{when}, staff_member_id, area_id, category_id")
+
+
+def people_by_standing(
+    scope: ComplianceScope, *, worst_status: str | None = None, **filters: Any
+) -> SqlRows:
+    """One row per person (staff_member_id, worst), worst standing first, then by name;
+    `worst_status` keeps people with at least one requirement in that status."""
+    sql, params = _filtered(scope, **filters)
+    having, extra = "", []
+    if worst_status:
+        having, extra = "HAVING SUM(CASE WHEN status = %s THEN 1 ELSE 0 END) > 0", [worst_status]
+    staff = StaffMember._meta.db_table
+    grouped = (
+        f"SELECT r.staff_member_id, MIN({SEVERITY_SQL}) AS worst, s.sort_name "
+        f"FROM ({sql}) r JOIN {staff} s ON s.id = r.staff_member_id "
+        f"GROUP BY r.staff_member_id, s.sort_name {having}"
+    )
+    return SqlRows(grouped, [*params, *extra], "worst, sort_name, staff_member_id")
+
+
+def people_grid(
+    scope: ComplianceScope, people: list[dict[str, Any]], **filters: Any
+) -> list[PersonLine]:
+    """The given people (a page of `people_by_standing`) with their worst status per area."""
+    ids = [row["staff_member_id"] for row in people]
+    if not ids:
+        return []
+    sql, params = _filtered(scope, **filters)
+    rows = _fetch(
+        f"SELECT * FROM ({sql}) p WHERE staff_member_id IN ({', '.join(['%s'] * len(ids))})",
+        [*params, *ids],
+    )
+    per_person: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        per_person[row["staff_member_id"]].append(row)
+    members = StaffMember.objects.select_related("primary_category", "institution").in_bulk(ids)
+    lines = []
+    for staff_id in ids:
+        areas: dict[int, list[str]] = defaultdict(list)
+        until: dict[int, datetime.date | None] = {}
+        for row in per_person[staff_id]:
+            areas[row["area_id"]].append(row["status"])
+            until[row["area_id"]] = _as_date(row["valid_until"])
+        lines.append(
+            PersonLine(
+                member=members[staff_id],
+                worst=_worst([status for statuses in areas.values() for status in statuses]),
+                by_area={area: _worst(s) for area, s in areas.items()},
+                valid_until=until,
+            )
+        )
+    return lines
+
+
+def _worst(statuses: list[str]) -> str:
+    return min(statuses, key=lambda s: SEVERITY.index(Status(s)))
+
+
+def _as_date(value: Any) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))
+
+
+@dataclass
+class TrendRow:
+    quarter_end: datetime.date
+    compliant: Share
+
+
+def trend(scope: ComplianceScope) -> list[TrendRow]:
+    """Share compliant at each quarter end of the last five years."""
+    rows = (
+        TrendPoint.objects.filter(institution__in=scope.institutions())
+        .values("quarter_end")
+        .order_by("quarter_end")
+    )
+    totals = rows.annotate(people=Sum("people"), compliant=Sum("compliant"))
+    return [
+        TrendRow(row["quarter_end"], share(row["compliant"], row["people"], scope.regional))
+        for row in totals
+    ]

@@ -1,0 +1,170 @@
+"""Compliance pages. Thin: parse the scope and date, call selectors, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from matrica.compliance import exports, selectors
+from matrica.compliance.charts import trend_chart
+from matrica.compliance.scope import ComplianceScope, scope_for
+from matrica.compliance.status import Status
+from matrica.framework.models import CompetencyArea, Level, StaffCategory
+from matrica.http import AuthenticatedHttpRequest
+from matrica.pages import as_of, paginate, query_without_page, roles_required
+from matrica.staff.models import StaffMember
+from matrica.tenancy.models import Beneficiary
+from matrica.tenancy.roles import DASHBOARD_ROLES
+
+
+def _scope(request: AuthenticatedHttpRequest) -> ComplianceScope:
+    return scope_for(
+        request.user,
+        as_of(request),
+        administration=request.GET.get("administration", ""),
+        institution_id=request.GET.get("institution"),
+    )
+
+
+def _scope_context(request: AuthenticatedHttpRequest, scope: ComplianceScope) -> dict[str, object]:
+    return {
+        "scope": scope,
+        "on": scope.on,
+        "administrations": Beneficiary.objects.visible_to(request.user),
+        "institution_choices": scope.institutions().select_related("beneficiary")
+        if scope.beneficiary or scope.institution
+        else [],
+        "query": query_without_page(request),
+    }
+
+
+@roles_required(*DASHBOARD_ROLES)
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    categories, matrix = selectors.matrix_dashboard(scope)
+    dimension = "administration" if not (scope.beneficiary or scope.institution) else "institution"
+    if scope.institution:
+        dimension = "category"
+    context = {
+        **_scope_context(request, scope),
+        "headline": selectors.headline(scope),
+        "categories": categories,
+        "matrix": matrix,
+        "dimension": dimension,
+        "breakdown": selectors.breakdown(scope, dimension),
+        "by_category": selectors.breakdown(scope, "category") if dimension != "category" else [],
+        "by_service": selectors.breakdown(scope, "service"),
+        "by_area": selectors.by_area(scope),
+        "chart": trend_chart(selectors.trend(scope)),
+    }
+    template = "compliance/_dashboard_body.html" if request.htmx else "compliance/dashboard.html"
+    return render(request, template, context)
+
+
+@roles_required(*DASHBOARD_ROLES)
+def cell_people(request: AuthenticatedHttpRequest, area: str, category: str) -> HttpResponse:
+    """The people behind one cell of the coloured matrix, worst first."""
+    scope = _scope(request)
+    if not scope.sees_people:
+        raise Http404
+    area_obj = get_object_or_404(CompetencyArea, code=area)
+    category_obj = get_object_or_404(StaffCategory, code=category)
+    cell = {"area_id": area_obj.pk, "category_id": category_obj.pk}
+    page = paginate(request, selectors.people_by_standing(scope, **cell))  # type: ignore[arg-type]
+    context = {
+        **_scope_context(request, scope),
+        "area": area_obj,
+        "category": category_obj,
+        "page": page,
+        "lines": selectors.people_grid(scope, list(page), **cell),
+    }
+    return render(request, "compliance/cell_people.html", context)
+
+
+@roles_required(*DASHBOARD_ROLES)
+def institution_grid(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """People × competency areas for one institution, overdue first."""
+    scope = scope_for(request.user, as_of(request), institution_id=pk)
+    if not scope.sees_people:
+        raise Http404
+    category = request.GET.get("category", "")
+    wanted = request.GET.get("status", "")
+    filters = {"primary_category_id": int(category)} if category.isdigit() else {}
+    people = selectors.people_by_standing(
+        scope, worst_status=wanted if wanted in Status.values else None, **filters
+    )
+    page = paginate(request, people)  # type: ignore[arg-type]
+    context = {
+        **_scope_context(request, scope),
+        "institution": scope.institution,
+        "areas": CompetencyArea.objects.all(),
+        "page": page,
+        "lines": selectors.people_grid(scope, list(page), **filters),
+        "categories": StaffCategory.objects.filter(is_role=False, applies_to_all=False),
+        "statuses": Status.choices,
+        "category": category,
+        "wanted": wanted,
+    }
+    template = "compliance/_grid.html" if request.htmx else "compliance/institution_grid.html"
+    return render(request, template, context)
+
+
+def _status_list(request: AuthenticatedHttpRequest, status: Status) -> HttpResponse:
+    scope = _scope(request)
+    if not scope.sees_people:
+        raise Http404
+    page = paginate(request, selectors.status_list(scope, status))  # type: ignore[arg-type]
+    members = StaffMember.objects.select_related("institution").in_bulk(
+        [row["staff_member_id"] for row in page]
+    )
+    areas = {a.pk: a for a in CompetencyArea.objects.all()}
+    categories = {c.pk: c for c in StaffCategory.objects.all()}
+    entries = [
+        {**row, "member": members[row["staff_member_id"]], "area": areas[row["area_id"]],
+         "category": categories[row["category_id"]]}
+        for row in page
+    ]  # fmt: skip
+    context = {**_scope_context(request, scope), "page": page, "entries": entries, "status": status}
+    return render(request, "compliance/status_list.html", context)
+
+
+@roles_required(*DASHBOARD_ROLES)
+def expiring(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _status_list(request, Status.EXPIRING)
+
+
+@roles_required(*DASHBOARD_ROLES)
+def overdue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _status_list(request, Status.OVERDUE)
+
+
+@roles_required(*DASHBOARD_ROLES)
+def export(request: AuthenticatedHttpRequest, file_format: str) -> HttpResponse:
+    """The per-person status table of the scope, as the page shows it."""
+    scope = _scope(request)
+    if not scope.sees_people:
+        raise Http404
+    return exports.download(scope, file_format)
+
+
+@login_required
+def person_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One person's status against each requirement: the panel of the training record."""
+    member = get_object_or_404(StaffMember.objects.visible_to(request.user), pk=pk)
+    on = as_of(request)
+    scope = ComplianceScope(request.user, on, institution=member.institution)
+    rows = selectors.status_rows(scope, staff_member_ids=[member.pk])
+    areas = {a.pk: a for a in CompetencyArea.objects.all()}
+    categories = {c.pk: c for c in StaffCategory.objects.all()}
+    levels = {level.rank: level for level in Level.objects.all()}
+    entries = sorted(
+        (
+            {**row, "area": areas[row["area_id"]], "category": categories[row["category_id"]],
+             "required": levels[row["required_rank"]], "held": levels.get(row["held_rank"])}
+            for row in rows
+        ),
+        key=lambda e: (e["area"].order, e["category"].order),
+    )  # fmt: skip
+    context = {"member": member, "on": on, "entries": entries, "scope": scope}
+    return render(request, "compliance/_person_status.html", context)
