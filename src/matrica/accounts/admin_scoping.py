@@ -33,6 +33,19 @@ def may_use_admin(request: HttpRequest) -> bool:
     )
 
 
+def compliance_inputs_changed(obj: Any) -> None:
+    """Keep derived compliance figures in step with an edit made in the admin."""
+    from matrica.compliance import services  # the one engine that writes derived figures
+
+    staff_id = (
+        obj.pk if type(obj).__name__ == "StaffMember" else getattr(obj, "staff_member_id", None)
+    )
+    if staff_id is not None:
+        services.refresh_people([staff_id])
+    elif obj._meta.app_label == "framework":
+        services.framework_changed()
+
+
 class ScopedModelAdmin(admin.ModelAdmin):
     """Regional rows (the common matrix) are edited by the coordinator; national rows by the
     administration's own administrators, within their scope. Everyone else only reads."""
@@ -77,26 +90,31 @@ class ScopedModelAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        save_audited(actor=request.user, obj=obj)  # type: ignore[arg-type]
+        save_audited(actor=request_user(request), obj=obj)
         if is_scoped(type(obj)):
             # Inside the admin's transaction: a save that left the user's scope is rolled back.
             ensure_visible(obj, request.user)
+        compliance_inputs_changed(obj)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        delete_audited(actor=request.user, obj=obj)  # type: ignore[arg-type]
+        delete_audited(actor=request_user(request), obj=obj)
+        if type(obj).__name__ != "StaffMember":  # a deleted person's rows go with them
+            compliance_inputs_changed(obj)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         # Inline rows (requirements of a version, roles of a person) are audited one by one.
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            delete_audited(actor=request.user, obj=obj)  # type: ignore[arg-type]
+            delete_audited(actor=request_user(request), obj=obj)
         for obj in instances:
-            save_audited(actor=request.user, obj=obj)  # type: ignore[arg-type]
+            save_audited(actor=request_user(request), obj=obj)
         formset.save_m2m()
+        for obj in [*formset.deleted_objects, *instances]:
+            compliance_inputs_changed(obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         for obj in queryset:
-            delete_audited(actor=request.user, obj=obj)  # type: ignore[arg-type]
+            delete_audited(actor=request_user(request), obj=obj)
 
 
 class ReadOnlyScopedAdmin(ScopedModelAdmin):

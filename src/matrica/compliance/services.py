@@ -215,3 +215,9 @@ GROUP BY beneficiary_id, institution_id, primary_category_id
         if progress:
             progress(index, len(ends))
     return len(ends)
+
+
+def framework_changed() -> None:
+    """The matrix changed: every figure may change. The snapshot is dropped, so pages compute on
+    the fly (correct, slower) until the next `matrica compliance refresh` rebuilds it."""
+    Snapshot.objects.all().delete()

@@ -274,6 +274,8 @@ def _new_person(
         employee_number=f"{spec.code}-{number:06d}", given_name=given, family_name=family,
         primary_category=categories[category], entry_date=entry, active=rng.random() > 0.03,
         preferred_language=language if pool_key != "sr-latn" else "sr-latn",
+        # .invalid is reserved: demo notices can never reach a real mailbox.
+        email=f"{spec.code.lower()}-{number:06d}@demo.invalid",
     )  # fmt: skip
     member.refresh_search_fields()
     return member
@@ -337,7 +339,7 @@ def _create_users(
                 User(
                     username=username, role=role, beneficiary=beneficiary,
                     institution=institution, staff_member=member, is_staff=is_staff,
-                    is_demo=True, password=hashed,
+                    is_demo=True, password=hashed, email=f"{username}@demo.invalid",
                     first_name=member.given_name if member else str(role.label),
                     last_name=member.family_name if member else code,
                 )
