@@ -13,6 +13,10 @@ from matrica.staff.models import StaffMember
 from matrica.tenancy.models import Beneficiary, Institution
 from matrica.tenancy.scoping import ScopedQuerySet, TenancyPaths
 
+# Derived rows are rebuilt in bulk, so their foreign keys carry no database constraint and no
+# single-column index: both would be maintained for every one of millions of rows on each
+# refresh. The composite indexes serve the reads; deleting a person still cascades (ORM).
+
 
 class Snapshot(models.Model):
     """The date the derived tables answer for, and when they were last rebuilt."""
@@ -32,13 +36,47 @@ class RequirementStatus(models.Model):
     """One person against one requirement (area × category), as of the snapshot date."""
 
     staff_member = models.ForeignKey(
-        StaffMember, on_delete=models.CASCADE, related_name="+", db_index=False
+        StaffMember,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
-    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="+")
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
-    primary_category = models.ForeignKey(StaffCategory, on_delete=models.CASCADE, related_name="+")
-    area = models.ForeignKey(CompetencyArea, on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(StaffCategory, on_delete=models.CASCADE, related_name="+")
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    primary_category = models.ForeignKey(
+        StaffCategory,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    area = models.ForeignKey(
+        CompetencyArea,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    category = models.ForeignKey(
+        StaffCategory,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     required_rank = models.PositiveSmallIntegerField()
     held_rank = models.PositiveSmallIntegerField(null=True)
     deadline = models.DateField()
@@ -55,7 +93,6 @@ class RequirementStatus(models.Model):
         indexes = [
             models.Index(fields=["staff_member", "area"]),
             models.Index(fields=["institution", "status"]),
-            models.Index(fields=["beneficiary", "status", "valid_until"]),
         ]
 
     def __str__(self) -> str:
@@ -66,11 +103,33 @@ class PersonStatus(models.Model):
     """One person's standing overall, as of the snapshot date."""
 
     staff_member = models.OneToOneField(
-        StaffMember, on_delete=models.CASCADE, related_name="+", primary_key=True
+        StaffMember,
+        on_delete=models.CASCADE,
+        related_name="+",
+        primary_key=True,
+        db_constraint=False,
     )
-    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="+")
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
-    primary_category = models.ForeignKey(StaffCategory, on_delete=models.CASCADE, related_name="+")
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    primary_category = models.ForeignKey(
+        StaffCategory,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     requirements = models.PositiveSmallIntegerField()
     satisfied = models.PositiveSmallIntegerField()
     aware = models.BooleanField()
@@ -78,6 +137,7 @@ class PersonStatus(models.Model):
     expiring = models.PositiveSmallIntegerField()
     overdue = models.PositiveSmallIntegerField()
     worst = models.CharField(max_length=10, choices=Status.choices)
+    severity = models.PositiveSmallIntegerField(help_text="0 = overdue … 4 = current")
 
     objects = ScopedQuerySet.as_manager()
     tenancy = TenancyPaths(
@@ -86,7 +146,7 @@ class PersonStatus(models.Model):
     )  # fmt: skip
 
     class Meta:
-        indexes = [models.Index(fields=["institution", "worst"])]
+        indexes = [models.Index(fields=["institution", "severity"])]
 
     def __str__(self) -> str:
         return f"{self.staff_member_id}: {self.worst}"
@@ -100,16 +160,40 @@ class CellCount(models.Model):
     """Per institution and matrix cell: how many people stand where. Aggregates only, so the
     regional coordinator may read it (small cells are suppressed when shown)."""
 
-    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="+")
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
-    area = models.ForeignKey(CompetencyArea, on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(StaffCategory, on_delete=models.CASCADE, related_name="+")
-    people = models.PositiveIntegerField()
-    current = models.PositiveIntegerField()
-    expiring = models.PositiveIntegerField()
-    expired = models.PositiveIntegerField()
-    missing = models.PositiveIntegerField()
-    overdue = models.PositiveIntegerField()
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    area = models.ForeignKey(
+        CompetencyArea,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    category = models.ForeignKey(
+        StaffCategory,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    people = models.IntegerField()
+    current = models.IntegerField()
+    expiring = models.IntegerField()
+    expired = models.IntegerField()
+    missing = models.IntegerField()
+    overdue = models.IntegerField()
 
     objects = ScopedQuerySet.as_manager()
     tenancy = TenancyPaths(
@@ -130,15 +214,33 @@ class CellCount(models.Model):
 class GroupCount(models.Model):
     """Per institution and primary category: the headline indicators' numerators."""
 
-    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="+")
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
-    primary_category = models.ForeignKey(StaffCategory, on_delete=models.CASCADE, related_name="+")
-    people = models.PositiveIntegerField()
-    compliant = models.PositiveIntegerField()
-    aware = models.PositiveIntegerField()
-    at_level = models.PositiveIntegerField()
-    with_expiring = models.PositiveIntegerField()
-    with_overdue = models.PositiveIntegerField()
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    primary_category = models.ForeignKey(
+        StaffCategory,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    people = models.IntegerField()
+    compliant = models.IntegerField()
+    aware = models.IntegerField()
+    at_level = models.IntegerField()
+    with_expiring = models.IntegerField()
+    with_overdue = models.IntegerField()
 
     objects = ScopedQuerySet.as_manager()
     tenancy = TenancyPaths(
@@ -160,11 +262,29 @@ class TrendPoint(models.Model):
     """Share compliant at the end of a quarter, per institution and primary category."""
 
     quarter_end = models.DateField()
-    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="+")
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
-    primary_category = models.ForeignKey(StaffCategory, on_delete=models.CASCADE, related_name="+")
-    people = models.PositiveIntegerField()
-    compliant = models.PositiveIntegerField()
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    primary_category = models.ForeignKey(
+        StaffCategory,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    people = models.IntegerField()
+    compliant = models.IntegerField()
 
     objects = ScopedQuerySet.as_manager()
     tenancy = TenancyPaths(

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from matrica.compliance.services import snapshot_date
+from matrica.compliance.services import materialize_statuses, snapshot_date
 from matrica.staff.models import StaffMember
 from matrica.tenancy.models import Beneficiary, Institution
 from matrica.tenancy.roles import ROLE_REACH, Reach
@@ -29,6 +29,12 @@ class ComplianceScope:
     def from_snapshot(self) -> bool:
         """Whether the derived tables answer for this date (otherwise the engine runs)."""
         return snapshot_date() == self.on
+
+    @cached_property
+    def adhoc_table(self) -> str:
+        """For a date other than the snapshot's: the scope's statuses computed once, into a
+        temporary table that every read of this scope then uses like the derived table."""
+        return materialize_statuses(self.on, self.institutions())
 
     @property
     def regional(self) -> bool:
@@ -76,6 +82,10 @@ def scope_for(
         except (Institution.DoesNotExist, ValueError) as missing:
             raise Http404 from missing
     elif administration:
+        if ROLE_REACH.get(user.role) not in (Reach.REGION, Reach.ADMINISTRATION) and not (
+            user.is_superuser
+        ):
+            raise Http404  # an administration-wide view is beyond an institution's reach
         try:
             beneficiary = Beneficiary.objects.visible_to(user).get(code=administration)
         except Beneficiary.DoesNotExist as missing:

@@ -15,13 +15,20 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Sum
 
-from matrica.compliance.engine import STATUS_COLUMNS, PeopleFilter, status_query
-from matrica.compliance.models import CellCount, GroupCount, RequirementStatus, TrendPoint
+from matrica.compliance.engine import STATUS_COLUMNS
+from matrica.compliance.models import (
+    CellCount,
+    GroupCount,
+    PersonStatus,
+    RequirementStatus,
+    TrendPoint,
+)
 from matrica.compliance.scope import ComplianceScope
-from matrica.compliance.status import SEVERITY, Status
+from matrica.compliance.status import SEVERITY, SEVERITY_SQL, Status
 from matrica.framework.models import CompetencyArea, StaffCategory
 from matrica.staff.models import StaffMember
 from matrica.tenancy.models import Beneficiary, Institution, Service
@@ -83,33 +90,24 @@ def _fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
 
 
 def _ids_condition(column: str, queryset: Any) -> tuple[str, list[Any]]:
-    sql, params = queryset.values("pk").query.sql_with_params()
+    try:
+        sql, params = queryset.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # an empty scope (`.none()`) has no SQL: it matches nothing
+        return "1 = 0", []
     return f"{column} IN ({sql})", list(params)
 
 
 def status_relation(scope: ComplianceScope, *, personal: bool) -> tuple[str, list[Any]]:
-    """SELECT of STATUS_COLUMNS for the scope on its date. `personal` restricts it to the people
-    the user may see by name; otherwise to the institutions whose aggregates they may see."""
+    """SELECT of STATUS_COLUMNS for the scope on its date: from the derived table when the date
+    is the snapshot's, else from the scope's statuses computed once for the request. `personal`
+    restricts it to the people the user may see by name; otherwise to the institutions whose
+    aggregates they may see."""
     if personal:
         condition, params = _ids_condition("staff_member_id", scope.people())
     else:
         condition, params = _ids_condition("institution_id", scope.institutions())
-    if scope.from_snapshot:
-        columns = ", ".join(STATUS_COLUMNS)
-        table = RequirementStatus._meta.db_table
-        return f"SELECT {columns} FROM {table} WHERE {condition}", params
-    if personal:
-        people = PeopleFilter.queryset(scope.people())
-    else:
-        institution_condition, institution_params = _ids_condition(
-            "s.institution_id", scope.institutions()
-        )
-        people = PeopleFilter(institution_condition, tuple(institution_params))
-    query = status_query(scope.on, people)
-    if query is None:
-        columns = ", ".join(STATUS_COLUMNS)
-        return f"SELECT {columns} FROM {RequirementStatus._meta.db_table} WHERE 1 = 0", []
-    return query
+    table = RequirementStatus._meta.db_table if scope.from_snapshot else scope.adhoc_table
+    return f"SELECT {', '.join(STATUS_COLUMNS)} FROM {table} WHERE {condition}", params
 
 
 def _status_sums() -> str:
@@ -365,13 +363,6 @@ class PersonLine:
     valid_until: dict[int, datetime.date | None]
 
 
-SEVERITY_SQL = (
-    "CASE status "
-    + " ".join(f"WHEN '{status}' THEN {rank}" for rank, status in enumerate(SEVERITY))
-    + " END"
-)
-
-
 class SqlRows(Sequence[dict[str, Any]]):
     """Rows of a query, counted and sliced in SQL, so a paginator never loads them all."""
 
@@ -447,6 +438,8 @@ def people_by_standing(
 ) -> SqlRows:
     """One row per person (staff_member_id, worst), worst standing first, then by name;
     `worst_status` keeps people with at least one requirement in that status."""
+    if scope.from_snapshot and set(filters) <= {"primary_category_id"}:
+        return _people_from_summary(scope, worst_status, filters.get("primary_category_id"))
     sql, params = _filtered(scope, **filters)
     having, extra = "", []
     if worst_status:
@@ -458,6 +451,33 @@ def people_by_standing(
         f"GROUP BY r.staff_member_id, s.sort_name {having}"
     )
     return SqlRows(grouped, [*params, *extra], "worst, sort_name, staff_member_id")
+
+
+def _people_from_summary(
+    scope: ComplianceScope, worst_status: str | None, primary_category_id: int | None
+) -> SqlRows:
+    """The same ordering from the per-person summary (indexed by institution and severity)."""
+    visible, params = _ids_condition("p.staff_member_id", scope.people())
+    conditions = [visible]
+    if scope.institution is not None:
+        conditions.append("p.institution_id = %s")
+        params.append(scope.institution.pk)
+    if primary_category_id is not None:
+        conditions.append("p.primary_category_id = %s")
+        params.append(primary_category_id)
+    if worst_status:
+        conditions.append(
+            f"EXISTS (SELECT 1 FROM {RequirementStatus._meta.db_table} r "
+            "WHERE r.staff_member_id = p.staff_member_id AND r.status = %s)"
+        )
+        params.append(worst_status)
+    sql = (
+        f"SELECT p.staff_member_id, p.severity AS worst, s.sort_name "
+        f"FROM {PersonStatus._meta.db_table} p "
+        f"JOIN {StaffMember._meta.db_table} s ON s.id = p.staff_member_id "
+        f"WHERE {' AND '.join(conditions)}"
+    )
+    return SqlRows(sql, params, "worst, sort_name, staff_member_id")
 
 
 def people_grid(

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from itertools import count
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from django.db import connection, transaction
+from django.core.exceptions import EmptyResultSet
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from matrica.compliance.engine import STATUS_COLUMNS, PeopleFilter, status_query
@@ -25,9 +28,8 @@ from matrica.compliance.models import (
     Snapshot,
     TrendPoint,
 )
-from matrica.compliance.status import Status
+from matrica.compliance.status import SEVERITY_SQL, Status
 from matrica.framework.models import StaffCategory
-from matrica.staff.models import StaffMember
 
 Progress = Callable[[str], None]
 
@@ -36,6 +38,37 @@ def _execute(sql: str, params: Iterable[Any] = ()) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
         return cursor.rowcount
+
+
+def _bulk_session() -> None:
+    """Settings for a run over the whole region, inside its transaction only. PostgreSQL
+    underestimates the join of people to the rules and would pick per-row index loops and an
+    on-disk sort; over millions of rows, hash joins with room to aggregate in memory win."""
+    if connection.vendor == "postgresql":
+        _execute("SET LOCAL work_mem = '256MB'")
+        _execute("SET LOCAL enable_nestloop = off")
+
+
+def _clear(*models: type) -> None:
+    for model in models:
+        table = model._meta.db_table  # type: ignore[attr-defined]
+        # SQLite's DELETE without WHERE is its truncate; PostgreSQL needs TRUNCATE to be quick.
+        _execute(
+            f"TRUNCATE {table}" if connection.vendor == "postgresql" else f"DELETE FROM {table}"
+        )
+
+
+@contextmanager
+def _indexes_rebuilt_after(*models: type) -> Iterator[None]:
+    """Bulk load pattern: drop secondary indexes, fill the table, build them once at the end,
+    instead of maintaining them row by row (inside the refresh's transaction)."""
+    editor = connection.schema_editor()
+    indexes = [(model, index) for model in models for index in model._meta.indexes]  # type: ignore[attr-defined]
+    for _model, index in indexes:
+        _execute(f"DROP INDEX IF EXISTS {editor.quote_name(index.name)}")
+    yield
+    for model, index in indexes:
+        _execute(str(index.create_sql(model, editor)))
 
 
 def _in(column: str, ids: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
@@ -64,48 +97,82 @@ def _person_summary_sql(where: str) -> str:
     return f"""
 INSERT INTO {PersonStatus._meta.db_table}
     (staff_member_id, beneficiary_id, institution_id, primary_category_id, requirements,
-     satisfied, aware, at_level, expiring, overdue, worst)
+     satisfied, aware, at_level, expiring, overdue, worst, severity)
 SELECT staff_member_id, beneficiary_id, institution_id, primary_category_id, COUNT(*),
        SUM(CASE WHEN {satisfied} THEN 1 ELSE 0 END),
        SUM(CASE WHEN category_id = %s AND NOT ({satisfied}) THEN 1 ELSE 0 END) = 0,
        SUM(CASE WHEN category_id = primary_category_id AND NOT ({satisfied}) THEN 1 ELSE 0 END) = 0,
        SUM(CASE WHEN status = '{Status.EXPIRING}' THEN 1 ELSE 0 END),
        SUM(CASE WHEN status = '{Status.OVERDUE}' THEN 1 ELSE 0 END),
-       CASE {worst} ELSE '{Status.CURRENT}' END
+       CASE {worst} ELSE '{Status.CURRENT}' END,
+       MIN({SEVERITY_SQL})
 FROM {RequirementStatus._meta.db_table}
 WHERE {where}
 GROUP BY staff_member_id, beneficiary_id, institution_id, primary_category_id
 """
 
 
-def _count_sqls(where: str) -> list[str]:
+def _cell_select(where: str, sign: int = 1) -> str:
     def count(status: Status) -> str:
-        return f"SUM(CASE WHEN status = '{status}' THEN 1 ELSE 0 END)"
+        return f"{sign} * SUM(CASE WHEN status = '{status}' THEN 1 ELSE 0 END)"
 
-    cells = f"""
-INSERT INTO {CellCount._meta.db_table}
-    (beneficiary_id, institution_id, area_id, category_id, people, current, expiring, expired,
-     missing, overdue)
-SELECT beneficiary_id, institution_id, area_id, category_id, COUNT(*),
+    return f"""
+SELECT beneficiary_id, institution_id, area_id, category_id, {sign} * COUNT(*),
        {count(Status.CURRENT)}, {count(Status.EXPIRING)}, {count(Status.EXPIRED)},
        {count(Status.MISSING)}, {count(Status.OVERDUE)}
 FROM {RequirementStatus._meta.db_table}
 WHERE {where}
 GROUP BY beneficiary_id, institution_id, area_id, category_id
 """
-    groups = f"""
-INSERT INTO {GroupCount._meta.db_table}
-    (beneficiary_id, institution_id, primary_category_id, people, compliant, aware, at_level,
-     with_expiring, with_overdue)
-SELECT beneficiary_id, institution_id, primary_category_id, COUNT(*),
-       SUM(CASE WHEN satisfied = requirements THEN 1 ELSE 0 END),
-       SUM(CASE WHEN aware THEN 1 ELSE 0 END), SUM(CASE WHEN at_level THEN 1 ELSE 0 END),
-       SUM(CASE WHEN expiring > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN overdue > 0 THEN 1 ELSE 0 END)
+
+
+def _group_select(where: str, sign: int = 1) -> str:
+    return f"""
+SELECT beneficiary_id, institution_id, primary_category_id, {sign} * COUNT(*),
+       {sign} * SUM(CASE WHEN satisfied = requirements THEN 1 ELSE 0 END),
+       {sign} * SUM(CASE WHEN aware THEN 1 ELSE 0 END),
+       {sign} * SUM(CASE WHEN at_level THEN 1 ELSE 0 END),
+       {sign} * SUM(CASE WHEN expiring > 0 THEN 1 ELSE 0 END),
+       {sign} * SUM(CASE WHEN overdue > 0 THEN 1 ELSE 0 END)
 FROM {PersonStatus._meta.db_table}
 WHERE {where}
 GROUP BY beneficiary_id, institution_id, primary_category_id
 """
-    return [cells, groups]
+
+
+CELL_COLUMNS = ("beneficiary_id", "institution_id", "area_id", "category_id", "people",
+                "current", "expiring", "expired", "missing", "overdue")  # fmt: skip
+GROUP_COLUMNS = ("beneficiary_id", "institution_id", "primary_category_id", "people",
+                 "compliant", "aware", "at_level", "with_expiring", "with_overdue")  # fmt: skip
+
+
+def _upsert(model: type, columns: tuple[str, ...], keys: tuple[str, ...], select: str) -> str:
+    """Add the selected counts to the stored ones (a negative sign takes them away)."""
+    table = model._meta.db_table  # type: ignore[attr-defined]
+    values = [c for c in columns if c not in keys]
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in values)
+    # "WHERE true" lets SQLite parse INSERT … SELECT … ON CONFLICT unambiguously.
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM ({select}) delta WHERE true "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+    )
+
+
+def _count_sqls(where: str) -> list[str]:
+    return [
+        f"INSERT INTO {CellCount._meta.db_table} ({', '.join(CELL_COLUMNS)}) {_cell_select(where)}",
+        f"INSERT INTO {GroupCount._meta.db_table} ({', '.join(GROUP_COLUMNS)}) "
+        f"{_group_select(where)}",
+    ]
+
+
+CELL_KEYS = ("institution_id", "area_id", "category_id")
+GROUP_KEYS = ("institution_id", "primary_category_id")
+
+
+def _adjust_counts(where: str, params: tuple[int, ...], sign: int) -> None:
+    _execute(_upsert(CellCount, CELL_COLUMNS, CELL_KEYS, _cell_select(where, sign)), params)
+    _execute(_upsert(GroupCount, GROUP_COLUMNS, GROUP_KEYS, _group_select(where, sign)), params)
 
 
 def _all_staff_category() -> int:
@@ -126,12 +193,13 @@ def refresh_all(*, on: datetime.date | None = None, progress: Progress | None = 
     on = on or timezone.localdate()
     started = time.perf_counter()
     step = progress or (lambda _label: None)
-    for model in (CellCount, GroupCount, PersonStatus, RequirementStatus):
-        _execute(f"DELETE FROM {model._meta.db_table}")
+    _bulk_session()
+    _clear(CellCount, GroupCount, PersonStatus, RequirementStatus)
     step("statuses")
-    _insert_statuses(on, PeopleFilter.everyone())
-    step("people")
-    _execute(_person_summary_sql("1 = 1"), [_all_staff_category()])
+    with _indexes_rebuilt_after(RequirementStatus, PersonStatus):
+        _insert_statuses(on, PeopleFilter.everyone())
+        step("people")
+        _execute(_person_summary_sql("1 = 1"), [_all_staff_category()])
     step("counts")
     for sql in _count_sqls("1 = 1"):
         _execute(sql)
@@ -146,24 +214,21 @@ def snapshot_date() -> datetime.date | None:
 
 
 def refresh_people(staff_ids: Iterable[int]) -> None:
-    """Redo the derived rows of these people and the counts of the institutions they are (or
-    were) in. Runs in the caller's transaction; a no-op before the first full refresh."""
+    """Redo the derived rows of these people and adjust the counts of their institutions by
+    the difference: the cost follows the people changed, not the size of their institution.
+    Runs in the caller's transaction; a no-op before the first full refresh."""
     on = snapshot_date()
     ids = tuple(sorted(set(staff_ids)))
     if on is None or not ids:
         return
     with transaction.atomic():
-        by_person, person_params = _in("staff_member_id", ids)
-        institutions = set(
-            RequirementStatus.objects.filter(staff_member_id__in=ids).values_list(
-                "institution_id", flat=True
-            )
-        ) | set(StaffMember.objects.filter(pk__in=ids).values_list("institution_id", flat=True))
-        _execute(f"DELETE FROM {RequirementStatus._meta.db_table} WHERE {by_person}", person_params)
-        _execute(f"DELETE FROM {PersonStatus._meta.db_table} WHERE {by_person}", person_params)
+        by_person, params = _in("staff_member_id", ids)
+        _adjust_counts(by_person, params, -1)
+        _execute(f"DELETE FROM {RequirementStatus._meta.db_table} WHERE {by_person}", params)
+        _execute(f"DELETE FROM {PersonStatus._meta.db_table} WHERE {by_person}", params)
         _insert_statuses(on, PeopleFilter.ids(ids))
-        _execute(_person_summary_sql(by_person), [_all_staff_category(), *person_params])
-        refresh_institution_counts(tuple(sorted(institutions)))
+        _execute(_person_summary_sql(by_person), [_all_staff_category(), *params])
+        _adjust_counts(by_person, params, 1)
 
 
 def refresh_institution_counts(institution_ids: tuple[int, ...]) -> None:
@@ -190,7 +255,8 @@ def refresh_trend(
     """Share compliant at each quarter end of the last five years, per institution and
     category: the engine run once per quarter, aggregated in SQL."""
     until = until or timezone.localdate()
-    _execute(f"DELETE FROM {TrendPoint._meta.db_table}")
+    _bulk_session()
+    _clear(TrendPoint)
     ends = quarter_ends(until)
     satisfied = f"status IN ('{Status.CURRENT}', '{Status.EXPIRING}')"
     for index, end in enumerate(ends, start=1):
@@ -221,3 +287,48 @@ def framework_changed() -> None:
     """The matrix changed: every figure may change. The snapshot is dropped, so pages compute on
     the fly (correct, slower) until the next `matrica compliance refresh` rebuilds it."""
     Snapshot.objects.all().delete()
+
+
+def materialize_statuses(on: datetime.date, institutions: Any) -> str:
+    """Run the engine once for the people of `institutions` on `on` into a temporary table
+    (private to this database connection, gone when it closes or the request ends) and return
+    its name."""
+    try:
+        sql, params = institutions.values("pk").query.sql_with_params()
+        people = PeopleFilter(f"s.institution_id IN ({sql})", tuple(params))
+    except EmptyResultSet:
+        people = PeopleFilter("1 = 0")
+    name = f"matrica_adhoc_{next(_ADHOC_NUMBERS)}"
+    query = status_query(on, people)
+    columns = ", ".join(STATUS_COLUMNS)
+    if query is None:
+        _execute(
+            f"CREATE TEMPORARY TABLE {name} AS SELECT {columns} "
+            f"FROM {RequirementStatus._meta.db_table} WHERE 1 = 0"
+        )
+    else:
+        _execute(f"CREATE TEMPORARY TABLE {name} AS {query[0]}", query[1])
+    _execute(f"CREATE INDEX {name}_staff ON {name} (staff_member_id)")
+    _adhoc_tables(connection).append(name)
+    return name
+
+
+_ADHOC_NUMBERS = count(1)
+
+
+def _adhoc_tables(conn: Any) -> list[str]:
+    if not hasattr(conn, "matrica_adhoc_tables"):
+        conn.matrica_adhoc_tables = []
+    return conn.matrica_adhoc_tables
+
+
+def drop_adhoc_tables(**_kwargs: Any) -> None:
+    """At the end of each request: drop the temporary tables it made (a pooled connection
+    would otherwise keep them)."""
+    tables = _adhoc_tables(connection)
+    while tables:
+        name = tables.pop()
+        try:
+            _execute(f"DROP TABLE IF EXISTS {name}")
+        except DatabaseError:  # a broken connection takes its temporary tables with it
+            tables.clear()

@@ -93,6 +93,37 @@ def rules_in_force(
     return version, adaptation, rules
 
 
+def rules_by_beneficiary(
+    beneficiary_ids: list[int], on: datetime.date
+) -> dict[int, dict[tuple[int, int], Rule]]:
+    """`rules_in_force` for many administrations at once, in five queries whatever their
+    number: the engine asks this for every administration on every run."""
+    version = version_in_force(on)
+    if version is None:
+        return {}
+    ranks = dict(Level.objects.values_list("pk", "rank"))
+    common = {
+        (r.area_id, r.category_id): Rule(
+            r.area_id, r.category_id, r.level_id, ranks[r.level_id],
+            r.refresher_months, r.deadline_months,
+        )
+        for r in Requirement.objects.filter(version=version)
+    }  # fmt: skip
+    in_force: dict[int, int] = {}
+    for adaptation in NationalAdaptation.objects.filter(
+        version=version, effective_from__lte=on, beneficiary_id__in=beneficiary_ids
+    ).order_by("beneficiary_id", "-effective_from"):
+        in_force.setdefault(adaptation.beneficiary_id, adaptation.pk)
+    result = {beneficiary_id: dict(common) for beneficiary_id in beneficiary_ids}
+    by_adaptation = {pk: beneficiary_id for beneficiary_id, pk in in_force.items()}
+    for d in Deviation.objects.filter(adaptation_id__in=by_adaptation):
+        result[by_adaptation[d.adaptation_id]][(d.area_id, d.category_id)] = Rule(
+            d.area_id, d.category_id, d.level_id, ranks[d.level_id],
+            d.refresher_months, d.deadline_months, d.reason,
+        )  # fmt: skip
+    return result
+
+
 def framework_matrix(*, beneficiary: Beneficiary | None, on: datetime.date) -> Matrix | None:
     """Areas × categories with each cell's rule and the modules that satisfy it."""
     version, adaptation, rules = rules_in_force(

@@ -48,10 +48,10 @@ def record_module_completions(
     session, say): one completion per (area, level) the module confers."""
     _check_date(completed_on)
     valid_until = completed_on + relativedelta(months=module.validity_months)
-    conferrals = list(module.conferrals.all())
+    conferrals = list(module.conferrals.select_related("area", "level"))
     completions = Completion.objects.bulk_create(
         Completion(
-            staff_member=member, area_id=conferral.area_id, level_id=conferral.level_id,
+            staff_member=member, area=conferral.area, level=conferral.level,
             completed_on=completed_on, valid_until=valid_until, source=source, module=module,
         )
         for member in staff_members

@@ -1,0 +1,121 @@
+"""`make bench`: time the compliance engine at several scales on SQLite and PostgreSQL, check
+it against DuckDB row for row, and print each time as a ratio to DuckDB's.
+
+    python -m benchmarks [--scales 10k,100k] [--databases sqlite,postgresql]
+
+Data is generated once per scale under var/bench/ and reused; each run loads it into a fresh
+database (a new SQLite file; a new PostgreSQL database `matrica_bench`)."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+TARGETS = [
+    ("dashboard_s", "regional dashboard", 0.5, None),
+    ("grid_s", "institution grid", 0.5, None),
+    ("session_s", "one session of 30 reflected", 0.05, None),
+    ("full_recompute_s", "full recompute", 4.0, 20.0),
+]
+
+
+def _fresh_postgres() -> str:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS matrica_bench")
+        conn.execute("CREATE DATABASE matrica_bench")
+    return f"{POSTGRES}/matrica_bench"
+
+
+def run_one(database: str, scale: str, repeat: int) -> dict[str, object]:
+    data = ROOT / "var" / "bench" / scale
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["MATRICA_DATA_DIR"] = str(ROOT / "var" / "bench" / f"{database}-{scale}")
+    sqlite_file = Path(env["MATRICA_DATA_DIR"]) / "matrica.sqlite3"
+    for leftover in sqlite_file.parent.glob("matrica.sqlite3*"):
+        leftover.unlink()
+    if database == "postgresql":
+        env["DATABASE_URL"] = _fresh_postgres()
+    command = [sys.executable, "-m", "benchmarks.run", "--staff", str(SCALES[scale]),
+               "--data", str(data), "--repeat", str(repeat)]  # fmt: skip
+    print(f"[{database} {scale}] running…", flush=True)
+    finished = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+    if finished.returncode != 0:
+        sys.stderr.write(finished.stdout + finished.stderr)
+        raise SystemExit(f"benchmark {database} {scale} failed")
+    lines = [line for line in finished.stdout.splitlines() if line.strip()]
+    for line in lines[:-1]:
+        print(f"  {line}")
+    return json.loads(lines[-1])  # type: ignore[no-any-return]
+
+
+def report(results: list[dict[str, object]]) -> str:
+    out = [
+        "| database | staff | completions | DuckDB (s) | scenario | time (s) | ratio | target |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        duck = float(r["duckdb_s"])  # type: ignore[arg-type]
+        for key, label, target_pg, target_sqlite in TARGETS:
+            seconds = float(r[key])  # type: ignore[arg-type]
+            target = target_sqlite if (r["database"] == "sqlite" and target_sqlite) else target_pg
+            ok = "ok" if seconds / duck <= target else "MISSED"
+            out.append(
+                f"| {r['database']} | {r['staff']:,} | {r['completions']:,} | {duck:.3f} | {label} "
+                f"| {seconds:.3f} | {seconds / duck:.2f}× | ≤ {target}× {ok} |"
+            )
+        out.append(
+            f"| {r['database']} | {r['staff']:,} | | | rows differing from DuckDB "
+            f"| {r['mismatched_rows']} | | 0 |"
+        )
+    return "\n".join(out)
+
+
+def growth(results: list[dict[str, object]]) -> list[str]:
+    lines = []
+    for database in sorted({str(r["database"]) for r in results}):
+        runs = sorted(
+            (r for r in results if r["database"] == database), key=lambda r: int(r["staff"])
+        )  # type: ignore[arg-type]
+        for small, large in itertools.pairwise(runs):
+            factor = int(large["staff"]) / int(small["staff"])  # type: ignore[arg-type]
+            for key, label, _pg, _sqlite in TARGETS:
+                ratio = float(large[key]) / float(small[key])  # type: ignore[arg-type]
+                lines.append(
+                    f"{database}: {label} {small['staff']:,} → {large['staff']:,} staff "
+                    f"({factor:.0f}× data): {ratio:.1f}× time"
+                )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scales", default="10k,100k")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    results = [
+        run_one(database, scale, args.repeat)
+        for scale in args.scales.split(",")
+        for database in args.databases.split(",")
+    ]
+    table = report(results)
+    print(table)
+    for line in growth(results):
+        print(line)
+    out = ROOT / "var" / "bench" / "results.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(f"raw results: {out}")
+
+
+if __name__ == "__main__":
+    main()

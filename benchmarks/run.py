@@ -1,0 +1,130 @@
+"""One benchmark run: one database, one scale. Prints its results as JSON on the last line.
+
+Run through `python -m benchmarks`, which prepares the database and the environment."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "matrica.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from benchmarks import generate, load, reference  # noqa: E402
+from matrica.accounts.models import User  # noqa: E402
+from matrica.compliance.engine import STATUS_COLUMNS  # noqa: E402
+from matrica.compliance.models import RequirementStatus  # noqa: E402
+from matrica.compliance.services import refresh_all  # noqa: E402
+from matrica.framework.models import Module  # noqa: E402
+from matrica.framework.services import load_framework  # noqa: E402
+from matrica.staff.models import StaffMember  # noqa: E402
+from matrica.tenancy.models import Institution  # noqa: E402
+from matrica.tenancy.roles import Role  # noqa: E402
+from matrica.training.models import Completion  # noqa: E402
+from matrica.training.services import record_module_completions  # noqa: E402
+
+TODAY = generate.TODAY
+
+
+def median_seconds(action: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def export_engine_rows(path: Path) -> None:
+    rows = RequirementStatus.objects.values_list(*STATUS_COLUMNS).iterator(chunk_size=20_000)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        for row in rows:
+            writer.writerow(["" if value is None else value for value in row])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--staff", type=int, required=True)
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    results: dict[str, object] = {"database": connection.vendor, "staff": args.staff}
+
+    call_command("migrate", verbosity=0)
+    load_framework()
+    if not (args.data / "completion.csv").exists():
+        started = time.perf_counter()
+        counts = generate.generate(args.data, args.staff)
+        print(f"generated {counts} in {time.perf_counter() - started:.1f} s", flush=True)
+    started = time.perf_counter()
+    load.load(args.data)
+    results["load_s"] = time.perf_counter() - started
+    results["completions"] = Completion.objects.count()
+
+    results["full_recompute_s"] = median_seconds(lambda: refresh_all(on=TODAY), 1)
+    results["status_rows"] = RequirementStatus.objects.count()
+
+    coordinator = User.objects.create(username="bench-coordinator", role=Role.COORDINATOR)
+    largest = Institution.objects.annotate(people=Count("staff")).order_by("-people").first()
+    assert largest is not None
+    admin = User.objects.create(
+        username="bench-admin", role=Role.NATIONAL_ADMIN, beneficiary=largest.beneficiary
+    )
+    client = Client()
+    client.force_login(coordinator)
+    dashboard = f"/compliance/?on={TODAY.isoformat()}"
+    assert client.get(dashboard).status_code == 200
+    results["dashboard_s"] = median_seconds(lambda: client.get(dashboard), args.repeat)
+    client.force_login(admin)
+    grid = f"/compliance/institution/{largest.pk}/?on={TODAY.isoformat()}"
+    assert client.get(grid).status_code == 200
+    results["grid_s"] = median_seconds(lambda: client.get(grid), args.repeat)
+    results["grid_institution_staff"] = largest.people
+
+    module = Module.objects.get(code="FL")
+    people = list(StaffMember.objects.filter(institution=largest, active=True).order_by("pk"))
+    batches = iter([people[i : i + 30] for i in range(0, 30 * args.repeat, 30)])
+    results["session_s"] = median_seconds(
+        lambda: record_module_completions(
+            actor=None, module=module, completed_on=TODAY, staff_members=next(batches)
+        ),
+        args.repeat,
+    )
+
+    engine_csv = args.data / f"engine-{connection.vendor}.csv"
+    refresh_all(on=TODAY)  # the sessions above changed evidence; compare a clean state
+    export_engine_rows(engine_csv)
+    reference.write_rules(args.data, TODAY)
+    duck = reference.connect(args.data)
+    # The sessions were recorded in the database only: add them to DuckDB's copy too.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, staff_member_id, area_id, level_id, completed_on, valid_until "
+            "FROM training_completion WHERE completed_on = %s AND module_id IS NOT NULL",
+            [TODAY.isoformat()],
+        )
+        recorded = cursor.fetchall()
+    duck.executemany("INSERT INTO completion VALUES (?, ?, ?, ?, ?, ?)", recorded)
+    sql = reference.status_sql(TODAY, settings.MATRICA_EXPIRING_WINDOW_DAYS)
+    results["duckdb_s"] = reference.time_reference(duck, sql)
+    results["mismatched_rows"] = reference.mismatches(duck, engine_csv)
+    print(json.dumps(results), flush=True)
+
+
+if __name__ == "__main__":
+    main()
