@@ -13,10 +13,6 @@ from matrica.staff.models import StaffMember
 from matrica.tenancy.models import Beneficiary, Institution
 from matrica.tenancy.scoping import ScopedQuerySet, TenancyPaths
 
-# Derived rows are rebuilt in bulk, so their foreign keys carry no database constraint and no
-# single-column index: both would be maintained for every one of millions of rows on each
-# refresh. The composite indexes serve the reads; deleting a person still cascades (ORM).
-
 
 class Snapshot(models.Model):
     """The date the derived tables answer for, and when they were last rebuilt."""
@@ -32,62 +28,53 @@ class Snapshot(models.Model):
         return f"{self.as_of}"
 
 
-class RequirementStatus(models.Model):
+def derived_key(model: type[models.Model] | str) -> models.ForeignKey:
+    """A foreign key of a derived table. Derived rows are rebuilt in bulk, so the key carries no
+    database constraint and no single-column index: both would be maintained for each of
+    millions of rows on every refresh. Composite indexes serve the reads; deleting a person
+    still cascades through the ORM."""
+    return models.ForeignKey(
+        model, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+
+
+class PlacedRow(models.Model):
+    """Where a derived row belongs: its administration, institution and primary category."""
+
+    beneficiary = derived_key(Beneficiary)
+    institution = derived_key(Institution)
+    primary_category = derived_key(StaffCategory)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+PERSONAL = TenancyPaths(
+    beneficiary="beneficiary", institution="institution", staff_member="staff_member",
+    personal=True,
+)  # fmt: skip
+# Counts carry no names: the regional coordinator may read them (small cells are suppressed
+# when they are shown).
+AGGREGATE = TenancyPaths(
+    beneficiary="beneficiary", institution="institution", regional_visible=True
+)
+
+
+class RequirementStatus(PlacedRow):
     """One person against one requirement (area × category), as of the snapshot date."""
 
-    staff_member = models.ForeignKey(
-        StaffMember,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    beneficiary = models.ForeignKey(
-        Beneficiary,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    institution = models.ForeignKey(
-        Institution,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    primary_category = models.ForeignKey(
-        StaffCategory,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    area = models.ForeignKey(
-        CompetencyArea,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    category = models.ForeignKey(
-        StaffCategory,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    staff_member = derived_key(StaffMember)
+    area = derived_key(CompetencyArea)
+    category = derived_key(StaffCategory)
     required_rank = models.PositiveSmallIntegerField()
     held_rank = models.PositiveSmallIntegerField(null=True)
     deadline = models.DateField()
     valid_until = models.DateField(null=True)
     status = models.CharField(max_length=10, choices=Status.choices)
 
-    objects = ScopedQuerySet.as_manager()
-    tenancy = TenancyPaths(
-        beneficiary="beneficiary", institution="institution", staff_member="staff_member",
-        personal=True,
-    )  # fmt: skip
+    tenancy = PERSONAL
 
     class Meta:
         indexes = [
@@ -99,37 +86,13 @@ class RequirementStatus(models.Model):
         return f"{self.staff_member_id} {self.area_id}×{self.category_id}: {self.status}"
 
 
-class PersonStatus(models.Model):
+class PersonStatus(PlacedRow):
     """One person's standing overall, as of the snapshot date."""
 
     staff_member = models.OneToOneField(
-        StaffMember,
-        on_delete=models.CASCADE,
-        related_name="+",
-        primary_key=True,
+        StaffMember, on_delete=models.CASCADE, related_name="+", primary_key=True,
         db_constraint=False,
-    )
-    beneficiary = models.ForeignKey(
-        Beneficiary,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    institution = models.ForeignKey(
-        Institution,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    primary_category = models.ForeignKey(
-        StaffCategory,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    )  # fmt: skip
     requirements = models.PositiveSmallIntegerField()
     satisfied = models.PositiveSmallIntegerField()
     aware = models.BooleanField()
@@ -139,11 +102,7 @@ class PersonStatus(models.Model):
     worst = models.CharField(max_length=10, choices=Status.choices)
     severity = models.PositiveSmallIntegerField(help_text="0 = overdue … 4 = current")
 
-    objects = ScopedQuerySet.as_manager()
-    tenancy = TenancyPaths(
-        beneficiary="beneficiary", institution="institution", staff_member="staff_member",
-        personal=True,
-    )  # fmt: skip
+    tenancy = PERSONAL
 
     class Meta:
         indexes = [models.Index(fields=["institution", "severity"])]
@@ -157,37 +116,12 @@ class PersonStatus(models.Model):
 
 
 class CellCount(models.Model):
-    """Per institution and matrix cell: how many people stand where. Aggregates only, so the
-    regional coordinator may read it (small cells are suppressed when shown)."""
+    """Per institution and matrix cell: how many people stand where."""
 
-    beneficiary = models.ForeignKey(
-        Beneficiary,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    institution = models.ForeignKey(
-        Institution,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    area = models.ForeignKey(
-        CompetencyArea,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    category = models.ForeignKey(
-        StaffCategory,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    beneficiary = derived_key(Beneficiary)
+    institution = derived_key(Institution)
+    area = derived_key(CompetencyArea)
+    category = derived_key(StaffCategory)
     people = models.IntegerField()
     current = models.IntegerField()
     expiring = models.IntegerField()
@@ -196,9 +130,7 @@ class CellCount(models.Model):
     overdue = models.IntegerField()
 
     objects = ScopedQuerySet.as_manager()
-    tenancy = TenancyPaths(
-        beneficiary="beneficiary", institution="institution", regional_visible=True
-    )
+    tenancy = AGGREGATE
 
     class Meta:
         constraints = [
@@ -211,30 +143,9 @@ class CellCount(models.Model):
         return f"{self.institution_id} {self.area_id}×{self.category_id}: {self.people}"
 
 
-class GroupCount(models.Model):
+class GroupCount(PlacedRow):
     """Per institution and primary category: the headline indicators' numerators."""
 
-    beneficiary = models.ForeignKey(
-        Beneficiary,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    institution = models.ForeignKey(
-        Institution,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    primary_category = models.ForeignKey(
-        StaffCategory,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
     people = models.IntegerField()
     compliant = models.IntegerField()
     aware = models.IntegerField()
@@ -242,10 +153,7 @@ class GroupCount(models.Model):
     with_expiring = models.IntegerField()
     with_overdue = models.IntegerField()
 
-    objects = ScopedQuerySet.as_manager()
-    tenancy = TenancyPaths(
-        beneficiary="beneficiary", institution="institution", regional_visible=True
-    )
+    tenancy = AGGREGATE
 
     class Meta:
         constraints = [
@@ -258,38 +166,14 @@ class GroupCount(models.Model):
         return f"{self.institution_id} {self.primary_category_id}: {self.people}"
 
 
-class TrendPoint(models.Model):
+class TrendPoint(PlacedRow):
     """Share compliant at the end of a quarter, per institution and primary category."""
 
     quarter_end = models.DateField()
-    beneficiary = models.ForeignKey(
-        Beneficiary,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    institution = models.ForeignKey(
-        Institution,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    primary_category = models.ForeignKey(
-        StaffCategory,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
     people = models.IntegerField()
     compliant = models.IntegerField()
 
-    objects = ScopedQuerySet.as_manager()
-    tenancy = TenancyPaths(
-        beneficiary="beneficiary", institution="institution", regional_visible=True
-    )
+    tenancy = AGGREGATE
 
     class Meta:
         constraints = [
