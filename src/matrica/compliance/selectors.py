@@ -19,7 +19,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Sum
 
-from matrica.compliance.engine import STATUS_COLUMNS
+from matrica.compliance.engine import STATUS_COLUMNS, PeopleFilter, status_query
 from matrica.compliance.models import (
     CellCount,
     GroupCount,
@@ -28,6 +28,7 @@ from matrica.compliance.models import (
     TrendPoint,
 )
 from matrica.compliance.scope import ComplianceScope
+from matrica.compliance.services import snapshot_date
 from matrica.compliance.status import SEVERITY, SEVERITY_SQL, Status
 from matrica.framework.models import CompetencyArea, StaffCategory
 from matrica.staff.models import StaffMember
@@ -424,6 +425,17 @@ def status_rows(scope: ComplianceScope, **filters: Any) -> list[dict[str, Any]]:
     """Per (person, requirement) rows the user may see by name, filtered in SQL."""
     sql, params = _filtered(scope, **filters)
     return _fetch(sql, params)
+
+
+def person_statuses(member: StaffMember, on: datetime.date) -> list[dict[str, Any]]:
+    """One person's rows (the caller fetched the person through their scope): from the derived
+    table on the snapshot date, otherwise the engine run for this person alone."""
+    if snapshot_date() == on:
+        columns = ", ".join(STATUS_COLUMNS)
+        table = RequirementStatus._meta.db_table
+        return _fetch(f"SELECT {columns} FROM {table} WHERE staff_member_id = %s", [member.pk])
+    query = status_query(on, PeopleFilter.ids([member.pk]))
+    return _fetch(*query) if query else []
 
 
 def status_list(scope: ComplianceScope, status: Status) -> SqlRows:

@@ -203,6 +203,10 @@ def refresh_all(*, on: datetime.date | None = None, progress: Progress | None = 
     step("counts")
     for sql in _count_sqls("1 = 1"):
         _execute(sql)
+    # Fresh statistics, or the planner takes the rebuilt tables for empty and scans millions of
+    # rows where an index finds thirty (measured: 7.6 s instead of 0.05 s at a million staff).
+    for model in (RequirementStatus, PersonStatus, CellCount, GroupCount):
+        _execute(f"ANALYZE {model._meta.db_table}")
     seconds = time.perf_counter() - started
     _record_snapshot(on, seconds)
     return seconds

@@ -58,8 +58,8 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "by_area": selectors.by_area(scope),
         "chart": trend_chart(selectors.trend(scope)),
     }
-    template = "compliance/_dashboard_body.html" if request.htmx else "compliance/dashboard.html"
-    return render(request, template, context)
+    # Always the whole page: the scope form swaps its <main> in (hx-select), like other pages.
+    return render(request, "compliance/dashboard.html", context)
 
 
 @roles_required(*DASHBOARD_ROLES)
@@ -153,8 +153,7 @@ def person_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One person's status against each requirement: the panel of the training record."""
     member = get_object_or_404(StaffMember.objects.visible_to(request.user), pk=pk)
     on = as_of(request)
-    scope = ComplianceScope(request.user, on, institution=member.institution)
-    rows = selectors.status_rows(scope, staff_member_ids=[member.pk])
+    rows = selectors.person_statuses(member, on)
     areas = {a.pk: a for a in CompetencyArea.objects.all()}
     categories = {c.pk: c for c in StaffCategory.objects.all()}
     levels = {level.rank: level for level in Level.objects.all()}
@@ -166,5 +165,5 @@ def person_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ),
         key=lambda e: (e["area"].order, e["category"].order),
     )  # fmt: skip
-    context = {"member": member, "on": on, "entries": entries, "scope": scope}
+    context = {"member": member, "on": on, "entries": entries}
     return render(request, "compliance/_person_status.html", context)
