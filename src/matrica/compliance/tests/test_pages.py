@@ -1,6 +1,8 @@
 import datetime
+import re
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from matrica.compliance.services import refresh_all
@@ -40,3 +42,14 @@ def test_the_staff_record_panel_shows_status_per_requirement(client, world):
     }
     assert statuses[("RAD", "ALL")] == "current"
     assert statuses[("RAD", "FLO")] == "overdue"  # practitioner level was due in 2022
+
+
+def test_the_trend_chart_keeps_plain_numbers_in_every_language(client, world):
+    CompletionFactory(staff_member=world["RS"].people[0], completed_on=datetime.date(2024, 1, 5))
+    call_command("compliance", "refresh", "--as-of", "2025-01-01", verbosity=0)
+    client.force_login(world["RS"].users["national_admin"])
+    client.post(reverse("set_language"), {"language": "sr-latn", "next": "/"})
+    page = client.get(reverse("compliance:dashboard"), {"on": "2025-01-01"}).content.decode()
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert re.search(r'cy="\d+(\.\d+)?"', svg)
+    assert not re.search(r'(cx|cy|y1|y2|y)="\d+,\d', svg)
