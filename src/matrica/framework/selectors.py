@@ -71,26 +71,17 @@ def rules_in_force(
     *, beneficiary_id: int | None, on: datetime.date
 ) -> tuple[FrameworkVersion | None, NationalAdaptation | None, dict[tuple[int, int], Rule]]:
     """The rules of every cell on `on`: the version then in force, with the administration's
-    adaptation then in force laid over it. A few hundred rows at most, whatever the staff size."""
+    adaptation then in force laid over it (the common matrix when no administration is given)."""
     version = version_in_force(on)
     if version is None:
         return None, None, {}
-    levels = {level.pk: level.rank for level in Level.objects.all()}
-    rules = {
-        (r.area_id, r.category_id): Rule(
-            r.area_id, r.category_id, r.level_id, levels[r.level_id],
-            r.refresher_months, r.deadline_months,
-        )
-        for r in Requirement.objects.filter(version=version)
-    }  # fmt: skip
     adaptation = adaptation_in_force(beneficiary_id, version, on) if beneficiary_id else None
-    if adaptation is not None:
-        for d in Deviation.objects.filter(adaptation=adaptation):
-            rules[(d.area_id, d.category_id)] = Rule(
-                d.area_id, d.category_id, d.level_id, levels[d.level_id],
-                d.refresher_months, d.deadline_months, d.reason,
-            )  # fmt: skip
-    return version, adaptation, rules
+    deviations = _deviations([adaptation.pk]) if adaptation else {}
+    return (
+        version,
+        adaptation,
+        _common_rules(version) | deviations.get(getattr(adaptation, "pk", 0), {}),
+    )
 
 
 def rules_by_beneficiary(
@@ -101,23 +92,37 @@ def rules_by_beneficiary(
     version = version_in_force(on)
     if version is None:
         return {}
-    ranks = dict(Level.objects.values_list("pk", "rank"))
-    common = {
+    in_force: dict[int, int] = {}
+    for adaptation in NationalAdaptation.objects.filter(
+        version=version, effective_from__lte=on, beneficiary_id__in=beneficiary_ids
+    ).order_by("beneficiary_id", "-effective_from"):
+        in_force.setdefault(adaptation.beneficiary_id, adaptation.pk)
+    common = _common_rules(version)
+    deviations = _deviations(list(in_force.values()))
+    return {b: common | deviations.get(in_force.get(b, 0), {}) for b in beneficiary_ids}
+
+
+def _level_ranks() -> dict[int, int]:
+    return dict(Level.objects.values_list("pk", "rank"))
+
+
+def _common_rules(version: FrameworkVersion) -> dict[tuple[int, int], Rule]:
+    ranks = _level_ranks()
+    return {
         (r.area_id, r.category_id): Rule(
             r.area_id, r.category_id, r.level_id, ranks[r.level_id],
             r.refresher_months, r.deadline_months,
         )
         for r in Requirement.objects.filter(version=version)
     }  # fmt: skip
-    in_force: dict[int, int] = {}
-    for adaptation in NationalAdaptation.objects.filter(
-        version=version, effective_from__lte=on, beneficiary_id__in=beneficiary_ids
-    ).order_by("beneficiary_id", "-effective_from"):
-        in_force.setdefault(adaptation.beneficiary_id, adaptation.pk)
-    result = {beneficiary_id: dict(common) for beneficiary_id in beneficiary_ids}
-    by_adaptation = {pk: beneficiary_id for beneficiary_id, pk in in_force.items()}
-    for d in Deviation.objects.filter(adaptation_id__in=by_adaptation):
-        result[by_adaptation[d.adaptation_id]][(d.area_id, d.category_id)] = Rule(
+
+
+def _deviations(adaptation_ids: list[int]) -> dict[int, dict[tuple[int, int], Rule]]:
+    """Per adaptation, the cells it replaces."""
+    ranks = _level_ranks()
+    result: dict[int, dict[tuple[int, int], Rule]] = defaultdict(dict)
+    for d in Deviation.objects.filter(adaptation_id__in=adaptation_ids):
+        result[d.adaptation_id][(d.area_id, d.category_id)] = Rule(
             d.area_id, d.category_id, d.level_id, ranks[d.level_id],
             d.refresher_months, d.deadline_months, d.reason,
         )  # fmt: skip

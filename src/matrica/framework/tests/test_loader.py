@@ -65,7 +65,7 @@ def test_titles_are_translated_with_a_fallback_to_english():
 
 def test_a_broken_file_names_every_problem_and_loads_nothing(tmp_path):
     data = json.loads(DEFAULT_MATRIX.read_text(encoding="utf-8"))
-    data["requirements"][3]["area"] = "XXX"
+    data["requirements"][3]["area"] = "NOPE"
     data["requirements"][5]["refresher_months"] = 0
     data["modules"][0]["confers"][0]["level"] = "Z"
     broken = tmp_path / "matrix.json"
@@ -73,7 +73,7 @@ def test_a_broken_file_names_every_problem_and_loads_nothing(tmp_path):
     with pytest.raises(FrameworkDataError) as error:
         load_framework(path=broken)
     message = str(error.value)
-    assert "requirements[3].area: unknown code 'XXX'" in message
+    assert "requirements[3].area: unknown code 'NOPE'" in message
     assert "requirements[5].refresher_months" in message
     assert "modules[0] (BA).confers: unknown level 'Z'" in message
     assert not CompetencyArea.objects.exists()
