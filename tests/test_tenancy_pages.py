@@ -145,3 +145,27 @@ def test_admin_site_is_closed_to_narrow_roles(client, world):
     client.force_login(world["RS"].users["institution_manager"])
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def test_deleting_a_person_in_the_admin_takes_them_out_of_the_counts(client, world):
+    import datetime
+
+    from django.db.models import Sum
+
+    from matrica.compliance.models import CellCount, GroupCount
+    from matrica.compliance.services import refresh_all
+
+    refresh_all(on=datetime.date(2026, 1, 1))
+    prison = world["RS"].prison
+    before = GroupCount.objects.filter(institution=prison).aggregate(n=Sum("people"))["n"]
+    client.force_login(world.superuser)
+    leaving = world["RS"].people[1]
+    response = client.post(
+        reverse("admin:staff_staffmember_changelist"),
+        {"action": "delete_selected", "_selected_action": [leaving.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    after = GroupCount.objects.filter(institution=prison).aggregate(n=Sum("people"))["n"]
+    assert after == before - 1
+    rad_all = CellCount.objects.get(institution=prison, area__code="RAD", category__code="ALL")
+    assert rad_all.people == before - 1

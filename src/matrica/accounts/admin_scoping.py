@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 from matrica.audit.services import delete_audited, save_audited
 from matrica.http import request_user
+from matrica.staff.models import StaffMember
 from matrica.tenancy.roles import Role
 from matrica.tenancy.scoping import ensure_visible
 
@@ -37,9 +38,7 @@ def compliance_inputs_changed(obj: Any) -> None:
     """Keep derived compliance figures in step with an edit made in the admin."""
     from matrica.compliance import services  # the one engine that writes derived figures
 
-    staff_id = (
-        obj.pk if type(obj).__name__ == "StaffMember" else getattr(obj, "staff_member_id", None)
-    )
+    staff_id = obj.pk if isinstance(obj, StaffMember) else getattr(obj, "staff_member_id", None)
     if staff_id is not None:
         services.refresh_people([staff_id])
     elif obj._meta.app_label == "framework":
@@ -97,9 +96,14 @@ class ScopedModelAdmin(admin.ModelAdmin):
         compliance_inputs_changed(obj)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        if isinstance(obj, StaffMember):
+            from matrica.compliance.services import forget_people
+
+            forget_people([obj.pk])  # before the rows that hold their contribution cascade away
+            delete_audited(actor=request_user(request), obj=obj)
+            return
         delete_audited(actor=request_user(request), obj=obj)
-        if type(obj).__name__ != "StaffMember":  # a deleted person's rows go with them
-            compliance_inputs_changed(obj)
+        compliance_inputs_changed(obj)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         # Inline rows (requirements of a version, roles of a person) are audited one by one.
@@ -113,8 +117,10 @@ class ScopedModelAdmin(admin.ModelAdmin):
             compliance_inputs_changed(obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
+        # The bulk action deletes one by one, so that each deletion is audited and its
+        # effect on derived figures is the same as on the single delete page.
         for obj in queryset:
-            delete_audited(actor=request_user(request), obj=obj)
+            self.delete_model(request, obj)
 
 
 class ReadOnlyScopedAdmin(ScopedModelAdmin):

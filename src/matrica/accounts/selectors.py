@@ -4,7 +4,6 @@ from typing import Any
 
 from matrica.staff.models import StaffMember
 from matrica.tenancy.models import Beneficiary, Institution
-from matrica.training.models import Completion
 
 
 def home_figures(user: Any) -> dict[str, Any]:
@@ -13,7 +12,6 @@ def home_figures(user: Any) -> dict[str, Any]:
         "administrations": Beneficiary.objects.visible_to(user).count(),
         "institutions": Institution.objects.visible_to(user).count(),
         "staff": StaffMember.objects.visible_to(user).filter(active=True).count(),
-        "completions": Completion.objects.visible_to(user).count(),
         "beneficiary": user.beneficiary,
         "institution": user.institution,
         "staff_member": user.staff_member,

@@ -235,12 +235,17 @@ def refresh_people(staff_ids: Iterable[int]) -> None:
         _adjust_counts(by_person, params, 1)
 
 
-def refresh_institution_counts(institution_ids: tuple[int, ...]) -> None:
-    by_institution, params = _in("institution_id", institution_ids)
-    for model in (CellCount, GroupCount):
-        _execute(f"DELETE FROM {model._meta.db_table} WHERE {by_institution}", params)
-    for sql in _count_sqls(by_institution):
-        _execute(sql, params)
+def forget_people(staff_ids: Iterable[int]) -> None:
+    """Take people out of the derived figures before they are deleted: their institutions'
+    counts lose what they contributed, and their rows go."""
+    ids = tuple(sorted(set(staff_ids)))
+    if snapshot_date() is None or not ids:
+        return
+    with transaction.atomic():
+        by_person, params = _in("staff_member_id", ids)
+        _adjust_counts(by_person, params, -1)
+        _execute(f"DELETE FROM {RequirementStatus._meta.db_table} WHERE {by_person}", params)
+        _execute(f"DELETE FROM {PersonStatus._meta.db_table} WHERE {by_person}", params)
 
 
 def quarter_ends(until: datetime.date, years: int = 5) -> list[datetime.date]:
