@@ -127,12 +127,20 @@ def _evidence_cte(
         f"c.staff_member_id = q.staff_id AND c.area_id = q.area_id AND c.completed_on <= {d}"
     )
     if dialect.vendor == "postgresql":
+        # A person holds one requirement per cell, so (person, area, column) is the group; the
+        # other columns follow from it. Grouping on three integers instead of all eight keys
+        # halves the time of the aggregate over millions of rows.
+        carried = ", ".join(
+            f"MIN({column}) AS {column.removeprefix('q.')}"
+            for column in ("q.beneficiary_id", "q.institution_id", "q.primary_category_id",
+                           "q.required_rank", "q.deadline")
+        )  # fmt: skip
         sql = f"""evidence AS (
-    SELECT {keys},
+    SELECT q.staff_id, q.area_id, q.category_id, {carried},
            MAX(CASE WHEN {rank} >= q.required_rank THEN {refreshed_until} END) AS valid_until,
            MAX(CASE WHEN c.valid_until >= {d} THEN {rank} END) AS held_rank
     FROM req q LEFT JOIN {table} c ON {same_area}
-    GROUP BY {keys}
+    GROUP BY q.staff_id, q.area_id, q.category_id
 )"""
         return sql, [on.isoformat()] * 2
     # Materialised, so that each subquery runs once although the status reads its result often.

@@ -43,10 +43,12 @@ def _execute(sql: str, params: Iterable[Any] = ()) -> int:
 def _bulk_session() -> None:
     """Settings for a run over the whole region, inside its transaction only. PostgreSQL
     underestimates the join of people to the rules and would pick per-row index loops and an
-    on-disk sort; over millions of rows, hash joins with room to aggregate in memory win."""
+    on-disk sort of millions of rows; hash joins and hash aggregates in memory win."""
     if connection.vendor == "postgresql":
         _execute("SET LOCAL work_mem = '256MB'")
+        _execute("SET LOCAL maintenance_work_mem = '256MB'")
         _execute("SET LOCAL enable_nestloop = off")
+        _execute("SET LOCAL enable_sort = off")
 
 
 def _clear(*models: type) -> None:
@@ -58,15 +60,29 @@ def _clear(*models: type) -> None:
         )
 
 
+def _primary_key_columns(model: type) -> list[str]:
+    pk = model._meta.pk  # type: ignore[attr-defined]
+    return [field.column for field in getattr(pk, "fields", [pk])]
+
+
 @contextmanager
 def _indexes_rebuilt_after(*models: type) -> Iterator[None]:
-    """Bulk load pattern: drop secondary indexes, fill the table, build them once at the end,
-    instead of maintaining them row by row (inside the refresh's transaction)."""
+    """Bulk load pattern: drop the indexes, fill the table, build them once at the end, instead
+    of maintaining them row by row (inside the refresh's transaction). PostgreSQL can drop the
+    primary key too; SQLite cannot, and fills it in key order."""
     editor = connection.schema_editor()
     indexes = [(model, index) for model in models for index in model._meta.indexes]  # type: ignore[attr-defined]
+    keyed = [model._meta.db_table for model in models] if connection.vendor == "postgresql" else []  # type: ignore[attr-defined]
     for _model, index in indexes:
         _execute(f"DROP INDEX IF EXISTS {editor.quote_name(index.name)}")
+    for table in keyed:
+        _execute(f"ALTER TABLE {table} DROP CONSTRAINT {table}_pkey")
     yield
+    for model in models:
+        if model._meta.db_table in keyed:  # type: ignore[attr-defined]
+            columns = ", ".join(_primary_key_columns(model))
+            table = model._meta.db_table  # type: ignore[attr-defined]
+            _execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY ({columns})")
     for model, index in indexes:
         _execute(str(index.create_sql(model, editor)))
 

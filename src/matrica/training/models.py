@@ -58,7 +58,14 @@ class Completion(models.Model):
                 name="completion_manual_has_note",
             ),
         ]
-        indexes = [models.Index(fields=["staff_member", "area", "completed_on"])]
+        indexes = [
+            # Covers the compliance engine's probe for a person's evidence in an area: level
+            # and validity come from the index, not from a row lookup per completion.
+            models.Index(
+                fields=["staff_member", "area", "completed_on", "level", "valid_until"],
+                name="completion_evidence_probe",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.staff_member}: {self.area.code}-{self.level.code} {self.completed_on}"

@@ -4,9 +4,10 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
 from openpyxl import load_workbook
 
-from matrica.compliance.models import PersonStatus, Snapshot, TrendPoint
+from matrica.compliance.models import PersonStatus, RequirementStatus, Snapshot, TrendPoint
 from matrica.testing.factories import CompletionFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,20 @@ def test_refresh_fills_the_derived_tables_and_the_trend(world):
     quarters = set(TrendPoint.objects.values_list("quarter_end", flat=True))
     assert datetime.date(2024, 3, 31) in quarters
     assert datetime.date(2024, 6, 30) in quarters
+
+
+def test_a_full_refresh_leaves_the_derived_tables_keyed_and_indexed(world):
+    """The refresh drops keys and indexes to load in bulk: it must put every one back."""
+    call_command("compliance", "refresh", "--as-of", "2024-06-30", verbosity=0)
+    row = RequirementStatus.objects.first()
+    assert row is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RequirementStatus.objects.bulk_create([row])  # the same person, area and category
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, RequirementStatus._meta.db_table)
+    assert any(
+        c["index"] and c["columns"] == ["institution_id", "status"] for c in indexes.values()
+    )
 
 
 def test_export_writes_the_status_table_of_one_administration(world, tmp_path):
