@@ -17,6 +17,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from matrica.compliance.engine import STATUS_COLUMNS, PeopleFilter, status_query
@@ -60,29 +61,24 @@ def _clear(*models: type) -> None:
         )
 
 
-def _primary_key_columns(model: type) -> list[str]:
-    pk = model._meta.pk  # type: ignore[attr-defined]
-    return [field.column for field in getattr(pk, "fields", [pk])]
-
-
 @contextmanager
-def _indexes_rebuilt_after(*models: type) -> Iterator[None]:
+def _indexes_rebuilt_after(*models: type[Model]) -> Iterator[None]:
     """Bulk load pattern: drop the indexes, fill the table, build them once at the end, instead
     of maintaining them row by row (inside the refresh's transaction). PostgreSQL can drop the
-    primary key too; SQLite cannot, and fills it in key order."""
+    primary key too; SQLite cannot, and maintains it as rows arrive."""
     editor = connection.schema_editor()
-    indexes = [(model, index) for model in models for index in model._meta.indexes]  # type: ignore[attr-defined]
-    keyed = [model._meta.db_table for model in models] if connection.vendor == "postgresql" else []  # type: ignore[attr-defined]
+    indexes = [(model, index) for model in models for index in model._meta.indexes]
+    with_keys = models if connection.vendor == "postgresql" else ()
     for _model, index in indexes:
         _execute(f"DROP INDEX IF EXISTS {editor.quote_name(index.name)}")
-    for table in keyed:
-        _execute(f"ALTER TABLE {table} DROP CONSTRAINT {table}_pkey")
+    for model in with_keys:
+        _execute(f"ALTER TABLE {model._meta.db_table} DROP CONSTRAINT {model._meta.db_table}_pkey")
     yield
-    for model in models:
-        if model._meta.db_table in keyed:  # type: ignore[attr-defined]
-            columns = ", ".join(_primary_key_columns(model))
-            table = model._meta.db_table  # type: ignore[attr-defined]
-            _execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY ({columns})")
+    for model in with_keys:
+        pk = model._meta.pk
+        columns = ", ".join(field.column for field in getattr(pk, "fields", [pk]))
+        table = model._meta.db_table
+        _execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY ({columns})")
     for model, index in indexes:
         _execute(str(index.create_sql(model, editor)))
 

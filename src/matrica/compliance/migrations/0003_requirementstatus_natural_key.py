@@ -2,7 +2,8 @@
 id, whose sequence and index cost most of a full refresh's writes. Django cannot change a
 primary key in place; the table holds only derived rows, so it is made again (empty: the
 next `matrica compliance refresh` fills it, and the snapshot goes so that pages compute on
-the fly until then)."""
+the fly until then). Rows are read by person (the key's prefix); the index on (institution,
+status) served no query and is not made again."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -116,13 +117,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            options={
-                "indexes": [
-                    models.Index(
-                        fields=["institution", "status"], name="compliance__institu_f818ad_idx"
-                    ),
-                ],
-            },
         ),
         migrations.RunPython(unlogged, migrations.RunPython.noop),
     ]

@@ -27,14 +27,17 @@ def test_refresh_fills_the_derived_tables_and_the_trend(world):
 def test_a_full_refresh_leaves_the_derived_tables_keyed_and_indexed(world):
     """The refresh drops keys and indexes to load in bulk: it must put every one back."""
     call_command("compliance", "refresh", "--as-of", "2024-06-30", verbosity=0)
-    row = RequirementStatus.objects.first()
-    assert row is not None
+    requirement, person = RequirementStatus.objects.first(), PersonStatus.objects.first()
+    assert requirement is not None
+    assert person is not None
     with pytest.raises(IntegrityError), transaction.atomic():
-        RequirementStatus.objects.bulk_create([row])  # the same person, area and category
+        RequirementStatus.objects.bulk_create([requirement])  # same person, area and category
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PersonStatus.objects.bulk_create([person])
     with connection.cursor() as cursor:
-        indexes = connection.introspection.get_constraints(cursor, RequirementStatus._meta.db_table)
+        constraints = connection.introspection.get_constraints(cursor, PersonStatus._meta.db_table)
     assert any(
-        c["index"] and c["columns"] == ["institution_id", "status"] for c in indexes.values()
+        c["index"] and c["columns"] == ["institution_id", "severity"] for c in constraints.values()
     )
 
 
