@@ -9,7 +9,10 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models import Expression, F, Value
+from django.db.models.functions import Cast, JSONObject, Substr
+from django.utils import timezone
 
 from matrica.audit.context import current_request
 from matrica.audit.models import AuditEvent
@@ -76,31 +79,76 @@ def record(
     )
 
 
-def record_created(*, actor: User | None, objs: list[models.Model], message: str = "") -> None:
-    """One audit row per created object, written in one statement (bulk writes are audited too)."""
-    if not objs:
-        return
-    context = current_request.get()
-    model = type(objs[0])
+# Field types the database renders into JSON exactly as `snapshot` does in Python. Booleans
+# (0/1 in SQLite), UUIDs (hex without dashes in SQLite) and the rest would not match.
+_SQL_SNAPSHOT_TYPES = {
+    "AutoField", "BigAutoField", "BigIntegerField", "CharField", "DateField", "ForeignKey",
+    "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField", "SmallIntegerField",
+    "TextField",
+}  # fmt: skip
+
+
+def _snapshot_expression(model: type[models.Model]) -> JSONObject:
+    """`snapshot` computed by the database, for rows it writes itself."""
+    fields = [
+        field for field in model._meta.concrete_fields if field.editable or field.name == "id"
+    ]
+    unsupported = [f.name for f in fields if f.get_internal_type() not in _SQL_SNAPSHOT_TYPES]
+    if unsupported:
+        raise TypeError(f"{model.__name__}: no SQL snapshot for {', '.join(unsupported)}")
+    return JSONObject(**{field.attname: F(field.attname) for field in fields})
+
+
+def record_created(*, actor: User | None, created: models.QuerySet[Any], message: str = "") -> int:
+    """One audit row per record of `created`, the same row `record` writes for one creation,
+    computed and written by the database in one INSERT … SELECT: recording a session, or an
+    import of thousands of completions, builds no Python object per row. The model supplies its
+    `str()` as an expression (`str_expression`). Returns the number of rows written."""
+    model = created.model
+    after = _snapshot_expression(model)
+    text = getattr(model, "str_expression", None)
+    if text is None:
+        raise TypeError(f"{model.__name__} has no str_expression for its audit rows")
     paths = getattr(model, "tenancy", None)
-    object_type = ContentType.objects.get_for_model(model)
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            user=actor if actor is not None and actor.pk else None,
-            user_name=actor.get_username() if actor is not None else "system",
-            request_id=context.request_id if context else None,
-            remote_addr=context.remote_addr if context else None,
-            action=AuditEvent.Action.CREATE,
-            object_type=object_type,
-            object_id=str(obj.pk or ""),
-            object_repr=str(obj)[:200],
-            beneficiary_id=_owner_id(obj, paths.beneficiary) if paths else None,
-            institution_id=_owner_id(obj, paths.institution) if paths else None,
-            after=snapshot(obj),
-            message=message,
-        )
-        for obj in objs
+    context = current_request.get()
+
+    def owner(path: str | None) -> Expression:
+        return F(path) if path else Value(None, output_field=models.BigIntegerField())
+
+    def constant(value: Any, field: models.Field[Any, Any]) -> Value:
+        return Value(value, output_field=field)
+
+    event = AuditEvent._meta
+    columns = {
+        "timestamp": constant(timezone.now(), event.get_field("timestamp")),
+        "user": constant(actor.pk if actor is not None else None, models.BigIntegerField()),
+        "user_name": constant(
+            actor.get_username() if actor is not None else "system", models.CharField()
+        ),
+        "request_id": constant(context.request_id if context else None, models.UUIDField()),
+        "remote_addr": constant(
+            context.remote_addr if context else None, models.GenericIPAddressField()
+        ),
+        "action": constant(AuditEvent.Action.CREATE.value, models.CharField()),
+        "object_type": constant(ContentType.objects.get_for_model(model).pk, models.IntegerField()),
+        "object_id": Cast("pk", models.CharField()),
+        "object_repr": Substr(text(), 1, 200),
+        "beneficiary": owner(paths.beneficiary if paths else None),
+        "institution": owner(paths.institution if paths else None),
+        "after": after,
+        "message": constant(message, models.TextField()),
+    }
+    # Annotations named like the audit columns, selected in that order.
+    rows = (
+        created.order_by()
+        .annotate(**{f"audit_{name}": expression for name, expression in columns.items()})
+        .values_list(*(f"audit_{name}" for name in columns))
     )
+    select, params = rows.query.sql_with_params()
+    targets = ", ".join(connection.ops.quote_name(event.get_field(name).column) for name in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {event.db_table} ({targets}) {select}", params)
+        return cursor.rowcount
 
 
 def save_audited(*, actor: User | None, obj: models.Model, message: str = "") -> models.Model:

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
 from matrica.framework.models import CompetencyArea, Level, Module
@@ -69,3 +70,12 @@ class Completion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_member}: {self.area.code}-{self.level.code} {self.completed_on}"
+
+    @staticmethod
+    def str_expression() -> Concat:
+        """`str()` of a completion, computed by the database (audit rows written in bulk)."""
+        return Concat(
+            "staff_member__given_name", Value(" "), "staff_member__family_name", Value(": "),
+            "area__code", Value("-"), "level__code", Value(" "),
+            Cast("completed_on", models.CharField()), output_field=models.CharField(),
+        )  # fmt: skip

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matrica.audit.services import record_created
-from matrica.framework.models import CompetencyArea, Level, Module
+from matrica.framework.models import CompetencyArea, Conferral, Level, Module
 from matrica.staff.models import StaffMember
 from matrica.training.models import Completion
 
@@ -43,23 +44,39 @@ def record_module_completions(
     completed_on: datetime.date,
     staff_members: Sequence[StaffMember],
     source: str = Completion.Source.SESSION,
-) -> list[Completion]:
+) -> QuerySet[Completion]:
     """Everyone in `staff_members` completed `module` on `completed_on` (the results of one
-    session, say): one completion per (area, level) the module confers."""
+    session, say): one completion per (area, level) the module confers, written, audited and
+    reflected in the compliance figures as a few set-based statements, whatever the number of
+    people. Returns the new completions."""
     _check_date(completed_on)
-    valid_until = completed_on + relativedelta(months=module.validity_months)
-    conferrals = list(module.conferrals.select_related("area", "level"))
-    completions = Completion.objects.bulk_create(
-        Completion(
-            staff_member=member, area=conferral.area, level=conferral.level,
-            completed_on=completed_on, valid_until=valid_until, source=source, module=module,
-        )
-        for member in staff_members
-        for conferral in conferrals
+    staff_ids = sorted({member.pk for member in staff_members})
+    if not staff_ids:
+        return Completion.objects.none()
+    ops = connection.ops
+    completion, staff = Completion._meta, StaffMember._meta
+    conferral = Conferral._meta.db_table
+    columns = ", ".join(
+        ops.quote_name(completion.get_field(name).column)
+        for name in ("staff_member", "area", "level", "module", "completed_on", "valid_until",
+                     "source", "note", "recorded_at")
     )  # fmt: skip
-    record_created(actor=actor, objs=list(completions), message=f"Module {module.code} completed")
-    _refresh_compliance([member.pk for member in staff_members])
-    return completions
+    valid_until = completed_on + relativedelta(months=module.validity_months)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {completion.db_table} ({columns}) "
+            f"SELECT s.id, cf.area_id, cf.level_id, cf.module_id, %s, %s, %s, '', %s "
+            f"FROM {staff.db_table} s, {conferral} cf "
+            f"WHERE cf.module_id = %s AND s.id IN ({', '.join(['%s'] * len(staff_ids))}) "
+            "RETURNING id",
+            [ops.adapt_datefield_value(completed_on), ops.adapt_datefield_value(valid_until),
+             Completion.Source(source).value, ops.adapt_datetimefield_value(timezone.now()),
+             module.pk, *staff_ids],
+        )  # fmt: skip
+        created = Completion.objects.filter(pk__in=[row[0] for row in cursor.fetchall()])
+    record_created(actor=actor, created=created, message=f"Module {module.code} completed")
+    _refresh_compliance(staff_ids)
+    return created
 
 
 @transaction.atomic
@@ -87,6 +104,6 @@ def record_evidence(
     ):
         raise ValidationError({"note": _("Say why this evidence is accepted.")})
     completion.save()
-    record_created(actor=actor, objs=[completion])
+    record_created(actor=actor, created=Completion.objects.filter(pk=completion.pk))
     _refresh_compliance([staff_member.pk])
     return completion
