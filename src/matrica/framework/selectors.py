@@ -102,28 +102,22 @@ def rules_by_beneficiary(
     return {b: common | deviations.get(in_force.get(b, 0), {}) for b in beneficiary_ids}
 
 
-def _level_ranks() -> dict[int, int]:
-    return dict(Level.objects.values_list("pk", "rank"))
-
-
 def _common_rules(version: FrameworkVersion) -> dict[tuple[int, int], Rule]:
-    ranks = _level_ranks()
     return {
         (r.area_id, r.category_id): Rule(
-            r.area_id, r.category_id, r.level_id, ranks[r.level_id],
+            r.area_id, r.category_id, r.level_id, r.level.rank,
             r.refresher_months, r.deadline_months,
         )
-        for r in Requirement.objects.filter(version=version)
+        for r in Requirement.objects.filter(version=version).select_related("level")
     }  # fmt: skip
 
 
 def _deviations(adaptation_ids: list[int]) -> dict[int, dict[tuple[int, int], Rule]]:
     """Per adaptation, the cells it replaces."""
-    ranks = _level_ranks()
     result: dict[int, dict[tuple[int, int], Rule]] = defaultdict(dict)
-    for d in Deviation.objects.filter(adaptation_id__in=adaptation_ids):
+    for d in Deviation.objects.filter(adaptation_id__in=adaptation_ids).select_related("level"):
         result[d.adaptation_id][(d.area_id, d.category_id)] = Rule(
-            d.area_id, d.category_id, d.level_id, ranks[d.level_id],
+            d.area_id, d.category_id, d.level_id, d.level.rank,
             d.refresher_months, d.deadline_months, d.reason,
         )  # fmt: skip
     return result
