@@ -187,10 +187,15 @@ def status_query(on: datetime.date, people: PeopleFilter) -> tuple[str, list[Any
         "c.valid_until", dialect.add_months("c.completed_on", "q.refresher_months")
     )
 
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rules))
-    for beneficiary_id, rule in rules:
-        params += [beneficiary_id, rule.area_id, rule.category_id, rule.level_rank,
-                   rule.refresher_months, rule.deadline_months]  # fmt: skip
+    # The rules are integers read from the database: inline, like the level ranks, they spare
+    # the driver and the planner hundreds of parameters on every run.
+    values = ", ".join(
+        "(" + ", ".join(str(int(number)) for number in (
+            beneficiary_id, rule.area_id, rule.category_id, rule.level_rank,
+            rule.refresher_months, rule.deadline_months,
+        )) + ")"
+        for beneficiary_id, rule in rules
+    )  # fmt: skip
     people_condition = f"AND {people.condition}" if people.condition else ""
     params += [on.isoformat(), *people.params]
     params += [first_version.effective_from.isoformat(), all_staff, on.isoformat(), on.isoformat()]
