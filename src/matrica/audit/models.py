@@ -22,6 +22,10 @@ class AuditEvent(models.Model):
         BULK = "bulk", _("Bulk operation")
 
     timestamp = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # The references below are kept by Django (on_delete), not by database constraints, as
+    # django-simple-history does for its history rows: a constraint checks every audit row
+    # at commit, one lookup per row and reference, which cost more than writing the 180 rows
+    # of a session. Audit rows take their ids from the rows they describe.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -29,6 +33,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("user"),
+        db_constraint=False,
     )
     # Kept as text so the trail still names the actor after the account is gone.
     user_name = models.CharField(_("user name"), max_length=150, blank=True)
@@ -36,7 +41,11 @@ class AuditEvent(models.Model):
     remote_addr = models.GenericIPAddressField(_("address"), null=True, blank=True)
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     object_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("record type")
+        ContentType,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("record type"),
+        db_constraint=False,
     )
     object_id = models.CharField(_("record id"), max_length=40, blank=True)
     object_repr = models.CharField(_("record"), max_length=200)
@@ -48,6 +57,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("administration"),
+        db_constraint=False,
     )
     institution = models.ForeignKey(
         Institution,
@@ -56,6 +66,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("institution"),
+        db_constraint=False,
     )
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
