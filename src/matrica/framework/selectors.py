@@ -102,24 +102,27 @@ def rules_by_beneficiary(
     return {b: common | deviations.get(in_force.get(b, 0), {}) for b in beneficiary_ids}
 
 
+# A rule's fields, read as plain values: every engine run asks for them, and model instances
+# of each requirement and its level cost more than the query.
+_RULE_FIELDS = ("area_id", "category_id", "level_id", "level__rank", "refresher_months",
+                "deadline_months")  # fmt: skip
+
+
 def _common_rules(version: FrameworkVersion) -> dict[tuple[int, int], Rule]:
-    return {
-        (r.area_id, r.category_id): Rule(
-            r.area_id, r.category_id, r.level_id, r.level.rank,
-            r.refresher_months, r.deadline_months,
-        )
-        for r in Requirement.objects.filter(version=version).select_related("level")
-    }  # fmt: skip
+    rows = Requirement.objects.filter(version=version).order_by().values_list(*_RULE_FIELDS)
+    return {(row[0], row[1]): Rule(*row) for row in rows}
 
 
 def _deviations(adaptation_ids: list[int]) -> dict[int, dict[tuple[int, int], Rule]]:
     """Per adaptation, the cells it replaces."""
     result: dict[int, dict[tuple[int, int], Rule]] = defaultdict(dict)
-    for d in Deviation.objects.filter(adaptation_id__in=adaptation_ids).select_related("level"):
-        result[d.adaptation_id][(d.area_id, d.category_id)] = Rule(
-            d.area_id, d.category_id, d.level_id, d.level.rank,
-            d.refresher_months, d.deadline_months, d.reason,
-        )  # fmt: skip
+    rows = (
+        Deviation.objects.filter(adaptation_id__in=adaptation_ids)
+        .order_by()
+        .values_list("adaptation_id", *_RULE_FIELDS, "reason")
+    )
+    for adaptation_id, *rule in rows:
+        result[adaptation_id][(rule[0], rule[1])] = Rule(*rule)
     return result
 
 
