@@ -68,12 +68,20 @@ def record_module_completions(
             f"SELECT s.id, cf.area_id, cf.level_id, cf.module_id, %s, %s, %s, '', %s "
             f"FROM {staff.db_table} s, {conferral} cf "
             f"WHERE cf.module_id = %s AND s.id IN ({', '.join(['%s'] * len(staff_ids))}) "
-            "RETURNING id",
+            "RETURNING id, staff_member_id",
             [ops.adapt_datefield_value(completed_on), ops.adapt_datefield_value(valid_until),
              Completion.Source(source).value, ops.adapt_datetimefield_value(timezone.now()),
              module.pk, *staff_ids],
         )  # fmt: skip
-        created = Completion.objects.filter(pk__in=[row[0] for row in cursor.fetchall()])
+        rows = cursor.fetchall()
+    recorded = {staff_id for _pk, staff_id in rows}
+    if rows and recorded != set(staff_ids):
+        missing = ", ".join(str(pk) for pk in sorted(set(staff_ids) - recorded))
+        # Rolls the whole session back: nobody's results are kept if someone's would be lost.
+        raise ValidationError(
+            _("These people are no longer in the registry: %(ids)s.") % {"ids": missing}
+        )
+    created = Completion.objects.filter(pk__in=[pk for pk, _staff_id in rows])
     record_created(actor=actor, created=created, message=f"Module {module.code} completed")
     _refresh_compliance(staff_ids)
     return created

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from matrica.audit.models import AuditEvent
@@ -88,9 +89,8 @@ def test_the_database_writes_the_same_audit_row_as_recording_one_creation(world)
         written = by_database[str(completion.pk)]
         assert written.object_repr == by_python.object_repr == str(completion)
         assert written.after == by_python.after
-        assert (written.user_id, written.user_name, written.beneficiary_id, written.institution_id) == (
-            by_python.user_id, by_python.user_name, by_python.beneficiary_id, by_python.institution_id
-        )  # fmt: skip
+        for column in ("user_id", "user_name", "beneficiary_id", "institution_id", "action"):
+            assert getattr(written, column) == getattr(by_python, column), column
 
 
 def test_a_model_whose_fields_the_database_cannot_render_is_refused_loudly(world):
@@ -111,3 +111,19 @@ def test_a_failed_session_writes_nothing(world):
         )
     assert not Completion.objects.filter(completed_on=SESSION_DAY).exists()
     assert not AuditEvent.objects.filter(object_type__model="completion").exists()
+
+
+def test_a_session_naming_someone_no_longer_in_the_registry_keeps_nobody_s_results(world):
+    present = world["RS"].people[0]
+    gone = StaffMemberFactory()
+    gone_pk = gone.pk
+    gone.delete()
+    gone.pk = gone_pk  # the trainer's list still names them
+    with pytest.raises(ValidationError, match=str(gone_pk)):
+        record_module_completions(
+            actor=None,
+            module=Module.objects.get(code="BA"),
+            completed_on=SESSION_DAY,
+            staff_members=[present, gone],
+        )
+    assert not Completion.objects.filter(completed_on=SESSION_DAY).exists()
