@@ -103,7 +103,9 @@ def _insert_statuses(on: datetime.date, people: PeopleFilter, *, by_person: bool
 
 def _person_summary_sql(where: str) -> str:
     """Per person, from the requirement rows: how many are satisfied, whether basic awareness
-    (the all-staff column) and their own category's level are held, and the worst status."""
+    (the all-staff column) and their own category's level are held, and the worst status.
+    A person's rows share their administration, institution and category: grouping by person
+    alone lets SQLite aggregate along the key instead of sorting 1.6 M rows first."""
     satisfied = f"status IN ('{Status.CURRENT}', '{Status.EXPIRING}')"
     worst = " ".join(
         f"WHEN SUM(CASE WHEN status = '{status}' THEN 1 ELSE 0 END) > 0 THEN '{status}'"
@@ -113,7 +115,8 @@ def _person_summary_sql(where: str) -> str:
 INSERT INTO {PersonStatus._meta.db_table}
     (staff_member_id, beneficiary_id, institution_id, primary_category_id, requirements,
      satisfied, aware, at_level, expiring, overdue, worst, severity)
-SELECT staff_member_id, beneficiary_id, institution_id, primary_category_id, COUNT(*),
+SELECT staff_member_id, MIN(beneficiary_id), MIN(institution_id), MIN(primary_category_id),
+       COUNT(*),
        SUM(CASE WHEN {satisfied} THEN 1 ELSE 0 END),
        SUM(CASE WHEN category_id = %s AND NOT ({satisfied}) THEN 1 ELSE 0 END) = 0,
        SUM(CASE WHEN category_id = primary_category_id AND NOT ({satisfied}) THEN 1 ELSE 0 END) = 0,
@@ -123,7 +126,7 @@ SELECT staff_member_id, beneficiary_id, institution_id, primary_category_id, COU
        MIN({SEVERITY_SQL})
 FROM {RequirementStatus._meta.db_table}
 WHERE {where}
-GROUP BY staff_member_id, beneficiary_id, institution_id, primary_category_id
+GROUP BY staff_member_id
 """
 
 
