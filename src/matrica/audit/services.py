@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
-from django.db.models import Expression, F, Value
+from django.db.models import F, Value
 from django.db.models.functions import Cast, JSONObject, Substr
 from django.utils import timezone
 
@@ -112,7 +112,7 @@ def record_created(*, actor: User | None, created: models.QuerySet[Any], message
     paths = getattr(model, "tenancy", None)
     context = current_request.get()
 
-    def owner(path: str | None) -> Expression:
+    def owner(path: str | None) -> F | Value:
         return F(path) if path else Value(None, output_field=models.BigIntegerField())
 
     def constant(value: Any, field: models.Field[Any, Any]) -> Value:
@@ -145,7 +145,10 @@ def record_created(*, actor: User | None, created: models.QuerySet[Any], message
         .values_list(*(f"audit_{name}" for name in columns))
     )
     select, params = rows.query.sql_with_params()
-    targets = ", ".join(connection.ops.quote_name(event.get_field(name).column) for name in columns)
+    targets = ", ".join(
+        connection.ops.quote_name(cast("models.Field[Any, Any]", event.get_field(name)).column)
+        for name in columns
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {event.db_table} ({targets}) {select}", params)
         return cursor.rowcount

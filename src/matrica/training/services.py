@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,7 +57,7 @@ def record_module_completions(
     completion, staff = Completion._meta, StaffMember._meta
     conferral = Conferral._meta.db_table
     columns = ", ".join(
-        ops.quote_name(completion.get_field(name).column)
+        ops.quote_name(cast("Field[Any, Any]", completion.get_field(name)).column)
         for name in ("staff_member", "area", "level", "module", "completed_on", "valid_until",
                      "source", "note", "recorded_at")
     )  # fmt: skip

@@ -39,11 +39,11 @@ def test_a_session_gives_everyone_each_area_and_level_the_module_confers(world):
 
 
 def test_each_completion_of_a_session_has_its_own_audit_row_scoped_like_the_person(world):
-    trainer = UserFactory(username="session-trainer")
+    trainer = UserFactory.create(username="session-trainer")
     module = Module.objects.get(code="BA")
     # A joint prison and probation session: each row belongs to its person's institution.
     prison_person = world["RS"].prison.staff.first()
-    probation_person = StaffMemberFactory(institution=world["RS"].probation)
+    probation_person = StaffMemberFactory.create(institution=world["RS"].probation)
     created = record_module_completions(
         actor=trainer,
         module=module,
@@ -66,13 +66,13 @@ def test_each_completion_of_a_session_has_its_own_audit_row_scoped_like_the_pers
 def test_the_database_writes_the_same_audit_row_as_recording_one_creation(world):
     """Rows written in bulk by the database must read exactly like those `record` writes in
     Python: the same snapshot and the same text, names in Cyrillic and Latin included."""
-    actor = UserFactory(username="auditor-of-bulk")
+    actor = UserFactory.create(username="auditor-of-bulk")
     people = [
-        StaffMemberFactory(given_name="Ђорђе", family_name="Јовановић"),
-        StaffMemberFactory(given_name="Çiğdem", family_name="İşçi-Đurić"),
+        StaffMemberFactory.create(given_name="Ђорђе", family_name="Јовановић"),
+        StaffMemberFactory.create(given_name="Çiğdem", family_name="İşçi-Đurić"),
     ]
     completions = [
-        CompletionFactory(staff_member=person, note="Prior learning: İstanbul, š ž ë")
+        CompletionFactory.create(staff_member=person, note="Prior learning: İstanbul, š ž ë")
         for person in people
     ]
     record_created(
@@ -115,7 +115,7 @@ def test_a_failed_session_writes_nothing(world):
 
 def test_a_session_naming_someone_no_longer_in_the_registry_keeps_nobody_s_results(world):
     present = world["RS"].people[0]
-    gone = StaffMemberFactory()
+    gone = StaffMemberFactory.create()
     gone_pk = gone.pk
     gone.delete()
     gone.pk = gone_pk  # the trainer's list still names them
