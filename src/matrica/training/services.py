@@ -76,10 +76,13 @@ def record_module_completions(
         rows = cursor.fetchall()
     recorded = {staff_id for _pk, staff_id in rows}
     if rows and recorded != set(staff_ids):
-        missing = ", ".join(str(pk) for pk in sorted(set(staff_ids) - recorded))
+        missing = sorted(
+            {f"{m.full_name} ({m.employee_number})" for m in staff_members if m.pk not in recorded}
+        )
         # Rolls the whole session back: nobody's results are kept if someone's would be lost.
         raise ValidationError(
-            _("These people are no longer in the registry: %(ids)s.") % {"ids": missing}
+            _("These people are no longer in the registry: %(people)s.")
+            % {"people": ", ".join(missing)}
         )
     created = Completion.objects.filter(pk__in=[pk for pk, _staff_id in rows])
     record_created(actor=actor, created=created, message=f"Module {module.code} completed")
