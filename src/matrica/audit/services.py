@@ -9,6 +9,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Cast, JSONObject, Substr
@@ -144,7 +145,10 @@ def record_created(*, actor: User | None, created: models.QuerySet[Any], message
         .annotate(**{f"audit_{name}": expression for name, expression in columns.items()})
         .values_list(*(f"audit_{name}" for name in columns))
     )
-    select, params = rows.query.sql_with_params()
+    try:
+        select, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # e.g. `filter(pk__in=[])`: nothing was created, nothing to record
+        return 0
     targets = ", ".join(
         connection.ops.quote_name(cast("models.Field[Any, Any]", event.get_field(name)).column)
         for name in columns

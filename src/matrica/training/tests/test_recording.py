@@ -127,3 +127,13 @@ def test_a_session_naming_someone_no_longer_in_the_registry_keeps_nobody_s_resul
             staff_members=[present, gone],
         )
     assert not Completion.objects.filter(completed_on=SESSION_DAY).exists()
+
+
+def test_a_module_that_confers_nothing_records_nothing_and_fails_nothing(world):
+    module = Module.objects.get(code="BA")
+    module.conferrals.all().delete()
+    created = record_module_completions(
+        actor=None, module=module, completed_on=SESSION_DAY, staff_members=world["RS"].people[:2]
+    )
+    assert not created.exists()
+    assert not AuditEvent.objects.filter(object_type__model="completion").exists()
