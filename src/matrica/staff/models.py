@@ -36,7 +36,11 @@ class StaffMember(models.Model):
         limit_choices_to={"is_role": False, "applies_to_all": False},
     )
     entry_date = models.DateField(_("entry into post"))
+    # Who has left is kept, not deleted: figures for dates before the leaving date still count
+    # them. A person marked inactive before leaving dates were recorded has no date and is
+    # left out of every figure, as before.
     active = models.BooleanField(_("active"), default=True)
+    leaving_date = models.DateField(_("last day in post"), null=True, blank=True)
     preferred_language = models.CharField(
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
@@ -57,6 +61,14 @@ class StaffMember(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["beneficiary", "employee_number"], name="unique_employee_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(leaving_date__isnull=True) | Q(active=False),
+                name="leaver_is_inactive",
+            ),
+            models.CheckConstraint(
+                condition=Q(leaving_date__isnull=True) | Q(leaving_date__gte=F("entry_date")),
+                name="leaves_after_entry",
             ),
         ]
         indexes = [models.Index(fields=["institution", "sort_name"])]

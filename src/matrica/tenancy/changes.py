@@ -1,0 +1,52 @@
+"""What an action changed, said once, so that derived figures follow.
+
+Every action that changes the inputs of a derived figure (people, their roles and evidence, a
+national adaptation, the common matrix) ends by reporting a `Change` naming exactly what changed.
+Apps downstream of the one that made the change (compliance today; teams and plans later) say at
+start-up, in their `AppConfig.ready`, that they want to hear of changes: this keeps every app
+importing only from the apps before it, while the action itself still says, explicitly and in its
+own transaction, what it changed. Nothing is inferred from model classes or signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Change:
+    """The people, the administrations or the common matrix whose derived figures may differ."""
+
+    people: frozenset[int] = field(default_factory=frozenset)
+    administrations: frozenset[int] = field(default_factory=frozenset)
+    common_matrix: bool = False
+
+    @classmethod
+    def of_people(cls, staff_ids: Iterable[int]) -> Change:
+        return cls(people=frozenset(staff_ids))
+
+    @classmethod
+    def of_administration(cls, beneficiary_id: int) -> Change:
+        return cls(administrations=frozenset({beneficiary_id}))
+
+    def __bool__(self) -> bool:
+        return bool(self.people or self.administrations or self.common_matrix)
+
+
+Listener = Callable[[Change], None]
+_listeners: list[Listener] = []
+
+
+def listen(listener: Listener) -> None:
+    """Called once per listener, from an app's `ready()`."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def report(change: Change) -> None:
+    """Tell every listener, inside the caller's transaction: the change and its consequences
+    commit or roll back together."""
+    if change:
+        for listener in _listeners:
+            listener(change)
