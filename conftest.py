@@ -25,7 +25,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def framework(db):
     """The default common matrix, loaded by the real loader."""
-    from matrica.framework.services import load_framework
+    from matrica.framework.actions import load_framework
 
     return load_framework().version
 

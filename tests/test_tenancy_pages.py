@@ -147,7 +147,7 @@ def test_admin_site_is_closed_to_narrow_roles(client, world):
     assert response.status_code == 302
 
 
-def test_deleting_a_person_in_the_admin_takes_them_out_of_the_counts(client, world):
+def test_recording_a_leaving_in_the_admin_takes_them_out_of_the_counts(client, world):
     import datetime
 
     from django.db.models import Sum
@@ -158,13 +158,21 @@ def test_deleting_a_person_in_the_admin_takes_them_out_of_the_counts(client, wor
     refresh_all(on=datetime.date(2026, 1, 1))
     prison = world["RS"].prison
     before = GroupCount.objects.filter(institution=prison).aggregate(n=Sum("people"))["n"]
-    client.force_login(world.superuser)
+    client.force_login(world["RS"].users["national_admin"])
     leaving = world["RS"].people[1]
     response = client.post(
-        reverse("admin:staff_staffmember_changelist"),
-        {"action": "delete_selected", "_selected_action": [leaving.pk], "post": "yes"},
-    )
-    assert response.status_code == 302
+        reverse("admin:staff_staffmember_change", args=[leaving.pk]),
+        {
+            "institution": leaving.institution_id, "employee_number": leaving.employee_number,
+            "given_name": leaving.given_name, "family_name": leaving.family_name,
+            "primary_category": leaving.primary_category_id, "entry_date": "2015-03-01",
+            "preferred_language": "en", "email": "", "leaving_date": "2025-12-31",
+            "roles-TOTAL_FORMS": 0, "roles-INITIAL_FORMS": 0,
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    leaving.refresh_from_db()
+    assert (leaving.active, leaving.leaving_date) == (False, datetime.date(2025, 12, 31))
     after = GroupCount.objects.filter(institution=prison).aggregate(n=Sum("people"))["n"]
     assert after == before - 1
     rad_all = CellCount.objects.get(institution=prison, area__code="RAD", category__code="ALL")

@@ -46,3 +46,9 @@ def search_variants(text: str) -> str:
     primary = fold(text)
     short_dj = fold(text.replace("đ", "d").replace("Đ", "D").replace("ђ", "d").replace("Ђ", "D"))
     return primary if short_dj == primary else f"{primary} {short_dj}"
+
+
+def clean_text(value: str) -> str:
+    """One form of every letter (NFC), so that "č" typed on any keyboard is the same "č", and
+    no stray spaces around it."""
+    return unicodedata.normalize("NFC", value).strip()

@@ -1,31 +1,105 @@
+from __future__ import annotations
+
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.http import HttpRequest
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from matrica.accounts.admin_scoping import ScopedModelAdmin
+from matrica.accounts import actions
 from matrica.accounts.models import User
 from matrica.http import request_user
+from matrica.tenancy.admin_scoping import ScopedModelAdmin, changed_values, may_use_admin
+from matrica.tenancy.permissions import Verb, holds, may_manage_account
+
+# Who is changing a password in this request: Django's password view builds the form itself.
+_acting: ContextVar[Any] = ContextVar("matrica_password_actor", default=None)
+
+
+class AuditedPasswordChangeForm(AdminPasswordChangeForm):
+    def save(self, commit: bool = True) -> Any:
+        return actions.set_password(
+            actor=_acting.get(), user=self.user, password=self.cleaned_data["password1"]
+        )
 
 
 @admin.register(User)
 class MatricaUserAdmin(ScopedModelAdmin, UserAdmin):
+    write_verb = Verb.MANAGE_USERS
+    change_password_form = AuditedPasswordChangeForm
     list_display = ["username", "first_name", "last_name", "role", "beneficiary", "institution"]
     list_filter = ["role", "beneficiary", "is_active"]
+    search_fields = ["username", "first_name", "last_name", "email"]
     fieldsets = (
-        *UserAdmin.fieldsets,  # type: ignore[misc]
-        (_("Role in Matrica"), {"fields": ("role", "beneficiary", "institution", "staff_member")}),
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (
+            _("Role in Matrica"),
+            {"fields": ("role", "beneficiary", "institution", "staff_member", "is_active")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
+    superuser_fieldsets = (
+        *fieldsets,
+        (_("System"), {"fields": ("is_superuser",)}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "username", "password1", "password2", "role", "beneficiary", "institution",
+                    "staff_member", "first_name", "last_name", "email",
+                ),
+            },
+        ),
+    )  # fmt: skip
+    readonly_fields = ["last_login", "date_joined"]
 
-    def _may_write(self, request: HttpRequest) -> bool:
-        # Roles and privileges are granted by the system's superusers only, so that no
-        # administrator can widen their own reach.
-        return bool(request.user.is_superuser)
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and request_user(request).is_superuser:
+            return self.superuser_fieldsets
+        return super().get_fieldsets(request, obj)
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return (
-            super().has_view_permission(request, obj)
-            and request_user(request).role != "coordinator"
-        )
+    def owner_id(self, obj: Any) -> int | None:
+        return obj.beneficiary_id
+
+    def _may_write(self, request: HttpRequest, obj: Any = None) -> bool:
+        user = request_user(request)
+        if not may_use_admin(request) or not holds(user, Verb.MANAGE_USERS):
+            return False
+        return obj is None or may_manage_account(user, obj.role, obj.beneficiary_id)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        token = _acting.set(request_user(request))
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _acting.reset(token)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        actor = request_user(request)
+        if change:
+            values = changed_values(form, actions.ACCOUNT_FIELDS)
+            if values:
+                actions.update_user(actor=actor, user=obj, **values)
+            if "is_superuser" in form.changed_data:
+                actions.grant_superuser(
+                    actor=actor, user=obj, is_superuser=form.cleaned_data["is_superuser"]
+                )
+            return
+        data = form.cleaned_data
+        created = actions.create_user(
+            actor=actor, username=data["username"], role=data.get("role", ""),
+            password=data.get("password1") or None, beneficiary=data.get("beneficiary"),
+            institution=data.get("institution"), staff_member=data.get("staff_member"),
+            first_name=data.get("first_name", ""), last_name=data.get("last_name", ""),
+            email=data.get("email", ""),
+        )  # fmt: skip
+        obj.pk = created.pk

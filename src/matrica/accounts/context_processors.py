@@ -2,7 +2,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from matrica.tenancy.roles import ADMINISTERING_ROLES, DASHBOARD_ROLES, Role
+from matrica.tenancy.permissions import may_read_audit
+from matrica.tenancy.roles import DASHBOARD_ROLES, Role
 
 
 def role(request: HttpRequest) -> dict[str, Any]:
@@ -11,7 +12,7 @@ def role(request: HttpRequest) -> dict[str, Any]:
         return {}
     return {
         "user_role": Role(user.role).label if user.role else "",
-        "user_administers": user.is_superuser or user.role in ADMINISTERING_ROLES,
+        "user_reads_audit": may_read_audit(user),
         "user_sees_people": user.is_superuser or user.role != Role.COORDINATOR,
         "user_sees_dashboards": user.is_superuser or user.role in DASHBOARD_ROLES,
     }

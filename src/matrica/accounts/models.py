@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from matrica.staff.models import StaffMember
@@ -52,6 +53,8 @@ class User(AbstractUser):
         institution="institution",
         staff_member="staff_member",
         personal=True,
+        # The coordinator manages the national administrators' accounts, and sees no other.
+        regional_filter=Q(role=Role.NATIONAL_ADMIN),
     )
 
     class Meta:

@@ -20,6 +20,10 @@ class AuditEvent(models.Model):
         UPDATE = "update", _("Changed")
         DELETE = "delete", _("Deleted")
         BULK = "bulk", _("Bulk operation")
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Failed log-in")
+        LOGOUT = "logout", _("Logged out")
+        PASSWORD_CHANGE = "password", _("Password changed")
 
     timestamp = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     # The references below are kept by Django (on_delete), not by database constraints, as
@@ -39,7 +43,7 @@ class AuditEvent(models.Model):
     user_name = models.CharField(_("user name"), max_length=150, blank=True)
     request_id = models.UUIDField(_("request"), null=True, blank=True, db_index=True)
     remote_addr = models.GenericIPAddressField(_("address"), null=True, blank=True)
-    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     object_type = models.ForeignKey(
         ContentType,
         on_delete=models.PROTECT,

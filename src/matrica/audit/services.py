@@ -9,7 +9,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection, models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Cast, JSONObject, Substr
@@ -17,17 +17,32 @@ from django.utils import timezone
 
 from matrica.audit.context import current_request
 from matrica.audit.models import AuditEvent
+from matrica.tenancy.scoping import ensure_visible
+from matrica.text import clean_text
 
 if TYPE_CHECKING:
-    from matrica.accounts.models import User
+    from matrica.tenancy.scoping import Actor
+
+
+# Never written to the trail, whatever the model: the trail is append-only and widely read, so a
+# secret in it could never be taken back. A model adds its own with `audit_secrets`.
+SECRET_FIELDS = frozenset({"password", "token", "token_hash", "secret", "api_key"})
+
+
+def audited_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    """The fields a snapshot holds: editable ones and the id, never a secret."""
+    secrets = SECRET_FIELDS | frozenset(getattr(model, "audit_secrets", ()))
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if (field.editable or field.name == "id") and field.name not in secrets
+    ]
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
     """The concrete field values of `obj` as JSON-ready data (foreign keys as ids)."""
     data: dict[str, Any] = {}
-    for field in obj._meta.concrete_fields:
-        if not field.editable and field.name not in {"id"}:
-            continue
+    for field in audited_fields(type(obj)):
         value = getattr(obj, field.attname)
         if isinstance(value, datetime.date | datetime.datetime | datetime.time):
             value = value.isoformat()
@@ -54,7 +69,7 @@ def _owner_id(obj: models.Model, path: str | None) -> int | None:
 
 def record(
     *,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     obj: models.Model,
     before: dict[str, Any] | None = None,
@@ -91,16 +106,14 @@ _SQL_SNAPSHOT_TYPES = {
 
 def _snapshot_expression(model: type[models.Model]) -> JSONObject:
     """`snapshot` computed by the database, for rows it writes itself."""
-    fields = [
-        field for field in model._meta.concrete_fields if field.editable or field.name == "id"
-    ]
+    fields = audited_fields(model)
     unsupported = [f.name for f in fields if f.get_internal_type() not in _SQL_SNAPSHOT_TYPES]
     if unsupported:
         raise TypeError(f"{model.__name__}: no SQL snapshot for {', '.join(unsupported)}")
     return JSONObject(**{field.attname: F(field.attname) for field in fields})
 
 
-def record_created(*, actor: User | None, created: models.QuerySet[Any], message: str = "") -> int:
+def record_created(*, actor: Actor | None, created: models.QuerySet[Any], message: str = "") -> int:
     """One audit row per record of `created`, the same row `record` writes for one creation,
     computed and written by the database in one INSERT … SELECT: recording a session, or an
     import of thousands of completions, builds no Python object per row. The model supplies its
@@ -158,7 +171,7 @@ def record_created(*, actor: User | None, created: models.QuerySet[Any], message
         return cursor.rowcount
 
 
-def save_audited(*, actor: User | None, obj: models.Model, message: str = "") -> models.Model:
+def save_audited(*, actor: Actor | None, obj: models.Model, message: str = "") -> models.Model:
     """Save `obj` and record what changed. A save that changes nothing records nothing."""
     with transaction.atomic():
         before = None
@@ -173,7 +186,7 @@ def save_audited(*, actor: User | None, obj: models.Model, message: str = "") ->
     return obj
 
 
-def delete_audited(*, actor: User | None, obj: models.Model, message: str = "") -> None:
+def delete_audited(*, actor: Actor | None, obj: models.Model, message: str = "") -> None:
     with transaction.atomic():
         record(
             actor=actor,
@@ -183,3 +196,54 @@ def delete_audited(*, actor: User | None, obj: models.Model, message: str = "") 
             message=message,
         )
         obj.delete()
+
+
+def write(
+    *, actor: Actor, obj: models.Model, message: str = "", exclude: list[str] | None = None
+) -> models.Model:
+    """The common tail of an action that saves one record: validate every field, model rule and
+    constraint (`full_clean`), save, audit, and refuse (404, rolled back with the caller's
+    transaction) a write that would move the record out of the actor's sight."""
+    obj.full_clean(exclude=exclude)
+    save_audited(actor=actor, obj=obj, message=message)
+    if hasattr(type(obj), "tenancy"):
+        ensure_visible(obj, actor)
+    return obj
+
+
+def record_sign_in(*, action: str, user: models.Model | None, username: str) -> AuditEvent:
+    """A log-in, failed log-in, log-out or password change: who, when, from where; never the
+    password. A failed attempt for an unknown name is kept under the name that was typed."""
+    if user is not None:
+        return record(actor=cast("Actor", user), action=action, obj=user)
+    from django.contrib.auth import get_user_model
+
+    context = current_request.get()
+    return AuditEvent.objects.create(
+        user=None,
+        user_name=username[:150],
+        request_id=context.request_id if context else None,
+        remote_addr=context.remote_addr if context else None,
+        action=action,
+        object_type=ContentType.objects.get_for_model(get_user_model()),
+        object_repr=username[:200],
+    )
+
+
+def apply_changes(obj: models.Model, changes: dict[str, Any], allowed: frozenset[str]) -> None:
+    """Set the fields an update action may change (text in one Unicode form, trimmed); any other
+    name is a programming error, not a user's."""
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"{type(obj).__name__}: cannot change {', '.join(sorted(unknown))}")
+    for name, value in changes.items():
+        setattr(obj, name, clean_text(value) if isinstance(value, str) else value)
+
+
+def required_reason(reason: str, missing: str) -> str:
+    """The reason an action that takes something back must be given, trimmed; refused when
+    blank with `missing` as the message for the reason field."""
+    reason = clean_text(reason)
+    if not reason:
+        raise ValidationError({"reason": missing})
+    return reason

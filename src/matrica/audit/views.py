@@ -4,11 +4,11 @@ from django.shortcuts import render
 from matrica.audit.models import AuditEvent
 from matrica.audit.selectors import audit_events_visible_to
 from matrica.http import AuthenticatedHttpRequest
-from matrica.pages import paginate, query_without_page, roles_required
-from matrica.tenancy.roles import ADMINISTERING_ROLES
+from matrica.pages import allowed_if, paginate, query_without_page
+from matrica.tenancy.permissions import may_read_audit
 
 
-@roles_required(*ADMINISTERING_ROLES)
+@allowed_if(may_read_audit)
 def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     events = audit_events_visible_to(request.user)
     action = request.GET.get("action", "")

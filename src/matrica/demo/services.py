@@ -20,8 +20,8 @@ from django.db import transaction
 from matrica.accounts.models import User
 from matrica.audit.models import AuditEvent
 from matrica.audit.services import record
+from matrica.framework.actions import load_framework
 from matrica.framework.models import FrameworkVersion, Module, StaffCategory
-from matrica.framework.services import load_framework
 from matrica.staff.demo_region import (
     ADMINISTRATIONS,
     NAME_POOLS,
@@ -32,6 +32,7 @@ from matrica.staff.demo_region import (
 from matrica.staff.models import StaffMember, StaffRole
 from matrica.tenancy.models import Beneficiary, Institution, Service
 from matrica.tenancy.roles import Role
+from matrica.tenancy.scoping import SYSTEM
 from matrica.training.models import Completion
 
 SCALES = ("small", "medium", "large")
@@ -411,7 +412,7 @@ def build_demo(
         )
         first = next(iter(structures.values()))[0]
         record(
-            actor=None,
+            actor=SYSTEM,
             action=AuditEvent.Action.BULK,
             obj=first,
             message=(

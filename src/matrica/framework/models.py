@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -203,6 +205,36 @@ class Deviation(RequirementRule):
 
     def __str__(self) -> str:
         return f"{self.area.code}×{self.category.code}: {self.level.code}/{self.refresher_months}"
+
+    def clean(self) -> None:
+        """A deviation may only add to or tighten the common cell: a lower level, a longer
+        refresher interval or a later deadline would undo the floor the region agreed on."""
+        errors: dict[str, Any] = {}
+        self.reason = self.reason.strip()
+        if not self.reason:
+            errors["reason"] = _("Say why the administration deviates from the common matrix.")
+        base = None
+        if self.adaptation_id and self.area_id and self.category_id:
+            base = (
+                Requirement.objects.filter(
+                    version_id=self.adaptation.version_id,
+                    area_id=self.area_id,
+                    category_id=self.category_id,
+                )
+                .select_related("level")
+                .first()
+            )
+        if base is not None:
+            if self.level_id and self.level.rank < base.level.rank:
+                errors["level"] = _("A national adaptation cannot lower the required level.")
+            if self.refresher_months and self.refresher_months > base.refresher_months:
+                errors["refresher_months"] = _(
+                    "A national adaptation cannot lengthen the refresher interval."
+                )
+            if self.deadline_months is not None and self.deadline_months > base.deadline_months:
+                errors["deadline_months"] = _("A national adaptation cannot extend the deadline.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Module(TranslatedFields):

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from matrica.framework.models import StaffCategory
@@ -91,14 +94,26 @@ class StaffMember(models.Model):
         self.sort_name = fold(f"{self.family_name} {self.given_name}")[:210]
 
     def clean(self) -> None:
+        errors: dict[str, Any] = {}
         if (
             self.institution_id
             and self.beneficiary_id
             and self.institution.beneficiary_id != self.beneficiary_id
         ):
-            raise ValidationError(
-                {"institution": _("The institution belongs to another administration.")}
+            errors["institution"] = _("The institution belongs to another administration.")
+        if self.primary_category_id and (
+            self.primary_category.is_role or self.primary_category.applies_to_all
+        ):
+            errors["primary_category"] = _(
+                "A primary category is a column of the matrix held by itself, not a role or "
+                "“all staff”."
             )
+        if self.leaving_date and self.leaving_date > timezone.localdate():
+            errors["leaving_date"] = _("A leaving date cannot be in the future.")
+        if self.leaving_date and self.entry_date and self.leaving_date < self.entry_date:
+            errors["leaving_date"] = _("A person cannot leave before their entry into post.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class StaffRole(models.Model):
@@ -141,3 +156,22 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_member}: {self.category.code}"
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.category_id and not self.category.is_role:
+            errors["category"] = _("Only a role held in addition (trainer, MDT member) goes here.")
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            errors["end_date"] = _("A role cannot end before it starts.")
+        if self.staff_member_id and self.category_id and self.start_date and not errors:
+            overlapping = StaffRole.objects.filter(
+                Q(end_date__isnull=True) | Q(end_date__gte=self.start_date),
+                staff_member_id=self.staff_member_id,
+                category_id=self.category_id,
+            ).exclude(pk=self.pk)
+            if self.end_date:
+                overlapping = overlapping.filter(start_date__lte=self.end_date)
+            if overlapping.exists():
+                errors["start_date"] = _("This person already holds this role in that period.")
+        if errors:
+            raise ValidationError(errors)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +10,16 @@ from matrica.tenancy.scoping import ScopedQuerySet, TenancyPaths
 class Beneficiary(models.Model):
     """A jurisdiction with its own prison and probation administration: the tenant boundary."""
 
-    code = models.CharField(_("code"), max_length=4, unique=True)
+    # The code stands in URLs and file names: two to four capital letters (ISO 3166 alpha-2
+    # where there is one; XK for Kosovo*).
+    code = models.CharField(
+        _("code"),
+        max_length=4,
+        unique=True,
+        validators=[
+            RegexValidator(r"^[A-Z]{2,4}$", _("Use two to four capital letters A–Z, e.g. RS."))
+        ],
+    )
     name = models.CharField(_("name"), max_length=100)
     authority = models.CharField(_("authority"), max_length=200, blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)

@@ -31,9 +31,6 @@ ROLE_REACH: dict[str, Reach] = {
     Role.STAFF: Reach.SELF,
 }
 
-# Roles that administer data (audit trail, admin site).
-ADMINISTERING_ROLES = frozenset({Role.COORDINATOR, Role.NATIONAL_ADMIN})
-
 # Roles that see compliance dashboards (figures about others).
 DASHBOARD_ROLES = frozenset(
     {Role.COORDINATOR, Role.NATIONAL_ADMIN, Role.TRAINING_MANAGER, Role.INSTITUTION_MANAGER}

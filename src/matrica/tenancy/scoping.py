@@ -47,7 +47,7 @@ def _lookup(path: str, value: Any) -> Q:
     return Q(**{path: value})
 
 
-def visibility_filter(model: type[models.Model], user: User | AnonymousUser) -> Q | None:
+def visibility_filter(model: type[models.Model], user: Actor | AnonymousUser) -> Q | None:
     """The filter selecting the rows of `model` that `user` may see; None means none at all."""
     paths: TenancyPaths = model.tenancy  # type: ignore[attr-defined]
     if not user.is_authenticated or not user.is_active:
@@ -88,14 +88,14 @@ def visibility_filter(model: type[models.Model], user: User | AnonymousUser) -> 
 
 
 class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user: User | AnonymousUser) -> Self:
+    def visible_to(self, user: Actor | AnonymousUser) -> Self:
         condition = visibility_filter(self.model, user)
         if condition is None:
             return self.none()
         return self.filter(condition)
 
 
-def ensure_visible(obj: models.Model, user: User | AnonymousUser) -> None:
+def ensure_visible(obj: models.Model, user: Actor | AnonymousUser) -> None:
     """Raise 404 unless `user` may see `obj`; called after a write, inside its transaction,
     so that a change which would move a record out of the writer's scope is rolled back."""
     manager = type(obj)._default_manager
@@ -117,3 +117,11 @@ class SystemUser:
 
     def get_username(self) -> str:
         return "system"
+
+
+SYSTEM = SystemUser()
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Actor: TypeAlias = "User | SystemUser"

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from matrica.framework.models import CompetencyArea, Level, Module
@@ -18,6 +22,9 @@ class Completion(models.Model):
         ELEARNING = "elearning", _("E-learning")
         PRIOR_LEARNING = "prior_learning", _("Recognised prior learning")
         MANUAL = "manual", _("Manual entry")
+
+    # Evidence from a delivered module speaks for itself; any other must say why it is accepted.
+    FROM_DELIVERY = frozenset({Source.SESSION, Source.ELEARNING})
 
     staff_member = models.ForeignKey(
         StaffMember,
@@ -70,6 +77,18 @@ class Completion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_member}: {self.area.code}-{self.level.code} {self.completed_on}"
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.completed_on and self.completed_on > timezone.localdate():
+            errors["completed_on"] = _("Evidence cannot be dated in the future.")
+        if self.completed_on and self.valid_until and self.valid_until <= self.completed_on:
+            errors["valid_until"] = _("Evidence must stay valid for some time after it is gained.")
+        self.note = self.note.strip()
+        if self.source not in self.FROM_DELIVERY and not self.note:
+            errors["note"] = _("Say why this evidence is accepted.")
+        if errors:
+            raise ValidationError(errors)
 
     @staticmethod
     def str_expression() -> Concat:

@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from matrica.audit.models import AuditEvent
 from matrica.audit.services import delete_audited, save_audited
+from matrica.tenancy.scoping import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ def test_a_change_to_a_person_records_who_what_when_and_before_after(world):
 
 
 def test_saving_without_a_change_records_nothing(world):
-    save_audited(actor=None, obj=world["RS"].people[0])
+    save_audited(actor=SYSTEM, obj=world["RS"].people[0])
     assert not AuditEvent.objects.filter(object_type__model="staffmember").exists()
 
 
@@ -37,9 +38,9 @@ def test_deleting_records_the_last_state(world):
 
 
 def test_audit_events_cannot_be_changed_or_deleted(world):
-    save_audited(actor=None, obj=world["RS"].prison)
+    save_audited(actor=SYSTEM, obj=world["RS"].prison)
     world["RS"].prison.name = "Renamed"
-    save_audited(actor=None, obj=world["RS"].prison)
+    save_audited(actor=SYSTEM, obj=world["RS"].prison)
     event = AuditEvent.objects.filter(object_type__model="institution").first()
     assert event is not None
     event.message = "tampered"

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from matrica.audit.models import AuditEvent
+from matrica.framework.actions import add_deviation
 from matrica.framework.models import (
     CompetencyArea,
     Deviation,
@@ -13,7 +14,7 @@ from matrica.framework.models import (
     StaffCategory,
 )
 from matrica.framework.selectors import framework_matrix, rules_in_force
-from matrica.framework.services import add_deviation
+from matrica.tenancy.scoping import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def test_national_adaptation_tightens_a_cell_with_a_recorded_reason(world, adapt
 
 
 def test_adaptation_applies_only_from_its_date_and_only_to_its_administration(world, adaptation):
-    tighten(adaptation, None)
+    tighten(adaptation, SYSTEM)
     key = (CompetencyArea.objects.get(code="DYN").pk, StaffCategory.objects.get(code="FLO").pk)
     before = rules_in_force(beneficiary_id=world["RS"].beneficiary.pk, on=datetime.date(2022, 6, 1))
     other = rules_in_force(beneficiary_id=world["ME"].beneficiary.pk, on=datetime.date(2024, 1, 1))
@@ -69,7 +70,7 @@ def test_adaptation_applies_only_from_its_date_and_only_to_its_administration(wo
 def test_an_adaptation_cannot_loosen_the_common_floor(world, adaptation, field, value):
     override = {field: Level.objects.get(code=value) if field == "level" else value}
     with pytest.raises(ValidationError) as error:
-        tighten(adaptation, None, **override)
+        tighten(adaptation, SYSTEM, **override)
     assert field in error.value.message_dict
     assert not Deviation.objects.exists()
 
@@ -84,7 +85,7 @@ def test_a_deviation_without_reason_is_refused_by_the_database(adaptation):
 
 
 def test_the_matrix_marks_the_deviating_cell(world, adaptation):
-    tighten(adaptation, None)
+    tighten(adaptation, SYSTEM)
     matrix = framework_matrix(beneficiary=world["RS"].beneficiary, on=datetime.date(2024, 1, 1))
     assert matrix is not None
     deviating = [

@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from matrica.framework.actions import DEFAULT_MATRIX, FrameworkDataError, load_framework
 from matrica.framework.models import (
     CompetencyArea,
     FrameworkVersion,
@@ -9,7 +10,6 @@ from matrica.framework.models import (
     Requirement,
     StaffCategory,
 )
-from matrica.framework.services import DEFAULT_MATRIX, FrameworkDataError, load_framework
 
 pytestmark = pytest.mark.django_db
 

@@ -4,25 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('framework', '0001_initial'),
-        ('staff', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("framework", "0001_initial"),
+        ("staff", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='staffmember',
-            name='leaving_date',
-            field=models.DateField(blank=True, null=True, verbose_name='last day in post'),
+            model_name="staffmember",
+            name="leaving_date",
+            field=models.DateField(blank=True, null=True, verbose_name="last day in post"),
         ),
         migrations.AddConstraint(
-            model_name='staffmember',
-            constraint=models.CheckConstraint(condition=models.Q(('leaving_date__isnull', True), ('active', False), _connector='OR'), name='leaver_is_inactive'),
+            model_name="staffmember",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("leaving_date__isnull", True), ("active", False), _connector="OR"
+                ),
+                name="leaver_is_inactive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='staffmember',
-            constraint=models.CheckConstraint(condition=models.Q(('leaving_date__isnull', True), ('leaving_date__gte', models.F('entry_date')), _connector='OR'), name='leaves_after_entry'),
+            model_name="staffmember",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("leaving_date__isnull", True),
+                    ("leaving_date__gte", models.F("entry_date")),
+                    _connector="OR",
+                ),
+                name="leaves_after_entry",
+            ),
         ),
     ]

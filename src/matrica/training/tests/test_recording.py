@@ -13,9 +13,10 @@ from matrica.audit.models import AuditEvent
 from matrica.audit.services import record, record_created, snapshot
 from matrica.framework.models import Module
 from matrica.staff.models import StaffMember
+from matrica.tenancy.scoping import SYSTEM
 from matrica.testing.factories import CompletionFactory, StaffMemberFactory, UserFactory
+from matrica.training.actions import record_module_completions
 from matrica.training.models import Completion
-from matrica.training.services import record_module_completions
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def test_a_session_gives_everyone_each_area_and_level_the_module_confers(world):
     module = Module.objects.get(code="BA")
     people = world["RS"].people[:2]
     created = record_module_completions(
-        actor=None, module=module, completed_on=SESSION_DAY, staff_members=people
+        actor=SYSTEM, module=module, completed_on=SESSION_DAY, staff_members=people
     )
     conferred = set(module.conferrals.values_list("area_id", "level_id"))
     for person in people:
@@ -39,7 +40,7 @@ def test_a_session_gives_everyone_each_area_and_level_the_module_confers(world):
 
 
 def test_each_completion_of_a_session_has_its_own_audit_row_scoped_like_the_person(world):
-    trainer = UserFactory.create(username="session-trainer")
+    trainer = world["RS"].users["training_manager"]
     module = Module.objects.get(code="BA")
     # A joint prison and probation session: each row belongs to its person's institution.
     prison_person = world["RS"].prison.staff.first()
@@ -96,14 +97,14 @@ def test_the_database_writes_the_same_audit_row_as_recording_one_creation(world)
 def test_a_model_whose_fields_the_database_cannot_render_is_refused_loudly(world):
     # A boolean is 0/1 in SQLite's JSON but true/false in Python's: the trail would differ.
     with pytest.raises(TypeError, match="active"):
-        record_created(actor=None, created=StaffMember.objects.all())
+        record_created(actor=SYSTEM, created=StaffMember.objects.all())
 
 
 def test_a_failed_session_writes_nothing(world):
     module = Module.objects.get(code="BA")
     with pytest.raises(IntegrityError):
         record_module_completions(
-            actor=None,
+            actor=SYSTEM,
             module=module,
             completed_on=SESSION_DAY,
             staff_members=world["RS"].people[:2],
@@ -121,7 +122,7 @@ def test_a_session_naming_someone_no_longer_in_the_registry_keeps_nobody_s_resul
     gone.pk = gone_pk  # the trainer's list still names them
     with pytest.raises(ValidationError, match=f"Đurđa Šćepanović \\({gone.employee_number}\\)"):
         record_module_completions(
-            actor=None,
+            actor=SYSTEM,
             module=Module.objects.get(code="BA"),
             completed_on=SESSION_DAY,
             staff_members=[present, gone],
@@ -133,7 +134,7 @@ def test_a_module_that_confers_nothing_records_nothing_and_fails_nothing(world):
     module = Module.objects.get(code="BA")
     module.conferrals.all().delete()
     created = record_module_completions(
-        actor=None, module=module, completed_on=SESSION_DAY, staff_members=world["RS"].people[:2]
+        actor=SYSTEM, module=module, completed_on=SESSION_DAY, staff_members=world["RS"].people[:2]
     )
     assert not created.exists()
     assert not AuditEvent.objects.filter(object_type__model="completion").exists()

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from matrica.framework.services import DEFAULT_MATRIX, FrameworkDataError, load_framework
+from matrica.framework.actions import DEFAULT_MATRIX, FrameworkDataError, load_framework
 
 
 class Command(BaseCommand):

@@ -1,4 +1,7 @@
-"""Writes to the common matrix: loading the default framework, national adaptations."""
+"""Writes to the matrix: publishing the common framework (the coordinator, or the operator's
+`matrica load-framework`), and an administration's national adaptation with its deviations.
+Each action checks the actor's permission, validates every rule, writes, audits and reports what
+changed: a new common version changes everyone's figures, an adaptation one administration's."""
 
 from __future__ import annotations
 
@@ -8,12 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from matrica.audit.models import AuditEvent
-from matrica.audit.services import record, save_audited
+from matrica.audit.services import apply_changes, delete_audited, record, required_reason, write
 from matrica.framework.models import (
     CompetencyArea,
     Conferral,
@@ -25,9 +27,14 @@ from matrica.framework.models import (
     Requirement,
     StaffCategory,
 )
+from matrica.tenancy.changes import Change, report
+from matrica.tenancy.models import Beneficiary
+from matrica.tenancy.permissions import Verb, require
+from matrica.tenancy.scoping import SYSTEM
+from matrica.text import clean_text
 
 if TYPE_CHECKING:
-    from matrica.accounts.models import User
+    from matrica.tenancy.scoping import Actor
 
 DEFAULT_MATRIX = Path(__file__).parent / "data" / "default_matrix.json"
 
@@ -87,12 +94,13 @@ def _upsert(model: Any, code: str, values: dict[str, Any]) -> Any:
 
 
 @transaction.atomic
-def load_framework(*, path: Path = DEFAULT_MATRIX, actor: User | None = None) -> LoadReport:
-    """Load levels, categories, areas, modules and the first framework version.
+def load_framework(*, path: Path = DEFAULT_MATRIX, actor: Actor = SYSTEM) -> LoadReport:
+    """Publish a framework file: levels, categories, areas, modules and its version.
 
     Titles and translations are updated on every run. Requirements are written only when the
     version does not exist yet: a published version is never rewritten.
     """
+    require(actor, Verb.PUBLISH_FRAMEWORK)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
@@ -192,6 +200,7 @@ def load_framework(*, path: Path = DEFAULT_MATRIX, actor: User | None = None) ->
             after={"requirements": len(data["requirements"])},
             message=f"Loaded framework version {version.code} from {path.name}",
         )
+        report(Change(common_matrix=True))
     return LoadReport(
         version=version,
         version_created=created,
@@ -202,9 +211,61 @@ def load_framework(*, path: Path = DEFAULT_MATRIX, actor: User | None = None) ->
     )  # fmt: skip
 
 
+ADAPTATION_FIELDS = frozenset({"title", "effective_from"})
+DEVIATION_FIELDS = frozenset({"level", "refresher_months", "deadline_months", "reason"})
+
+
+def _adapted(beneficiary_id: int) -> None:
+    report(Change.of_administration(beneficiary_id))
+
+
+@transaction.atomic
+def create_adaptation(
+    *,
+    actor: Actor,
+    beneficiary: Beneficiary,
+    version: FrameworkVersion,
+    effective_from: datetime.date,
+    title: str,
+) -> NationalAdaptation:
+    """A national adaptation of a framework version, in force from a date."""
+    require(actor, Verb.ADAPT_FRAMEWORK, beneficiary_id=beneficiary.pk)
+    adaptation = NationalAdaptation(
+        beneficiary=beneficiary, version=version, effective_from=effective_from,
+        title=clean_text(title),
+    )  # fmt: skip
+    write(actor=actor, obj=adaptation)
+    _adapted(beneficiary.pk)
+    return adaptation
+
+
+@transaction.atomic
+def update_adaptation(
+    *, actor: Actor, adaptation: NationalAdaptation, **changes: Any
+) -> NationalAdaptation:
+    require(actor, Verb.ADAPT_FRAMEWORK, beneficiary_id=adaptation.beneficiary_id)
+    apply_changes(adaptation, changes, ADAPTATION_FIELDS)
+    write(actor=actor, obj=adaptation)
+    _adapted(adaptation.beneficiary_id)
+    return adaptation
+
+
+@transaction.atomic
+def withdraw_adaptation(*, actor: Actor, adaptation: NationalAdaptation, reason: str) -> None:
+    """The adaptation and its deviations stop applying; the common matrix applies again. The
+    trail keeps every deviation and the reason."""
+    require(actor, Verb.ADAPT_FRAMEWORK, beneficiary_id=adaptation.beneficiary_id)
+    reason = required_reason(reason, _("Say why the adaptation is withdrawn."))
+    for deviation in adaptation.deviations.all():
+        delete_audited(actor=actor, obj=deviation, message=reason)
+    delete_audited(actor=actor, obj=adaptation, message=reason)
+    _adapted(adaptation.beneficiary_id)
+
+
+@transaction.atomic
 def add_deviation(
     *,
-    actor: User | None,
+    actor: Actor,
     adaptation: NationalAdaptation,
     area: CompetencyArea,
     category: StaffCategory,
@@ -213,33 +274,33 @@ def add_deviation(
     deadline_months: int,
     reason: str,
 ) -> Deviation:
-    """Record a national requirement that adds to or tightens the common matrix.
-
-    A deviation may not loosen the regional cell: a lower level, a longer refresher interval or
-    a later deadline would undo the common floor the region agreed on.
-    """
-    base = (
-        Requirement.objects.filter(version=adaptation.version, area=area, category=category)
-        .select_related("level")
-        .first()
-    )
-    errors: dict[str, str] = {}
-    if not reason.strip():
-        errors["reason"] = str(_("Say why the administration deviates from the common matrix."))
-    if base is not None:
-        if level.rank < base.level.rank:
-            errors["level"] = str(_("A national adaptation cannot lower the required level."))
-        if refresher_months > base.refresher_months:
-            errors["refresher_months"] = str(
-                _("A national adaptation cannot lengthen the refresher interval.")
-            )
-        if deadline_months > base.deadline_months:
-            errors["deadline_months"] = str(_("A national adaptation cannot extend the deadline."))
-    if errors:
-        raise ValidationError(errors)
+    """A national requirement that adds to or tightens the common matrix (never loosens it:
+    `Deviation.clean`), with the reason for it."""
+    require(actor, Verb.ADAPT_FRAMEWORK, beneficiary_id=adaptation.beneficiary_id)
     deviation = Deviation(
         adaptation=adaptation, area=area, category=category, level=level,
-        refresher_months=refresher_months, deadline_months=deadline_months, reason=reason.strip(),
+        refresher_months=refresher_months, deadline_months=deadline_months,
+        reason=clean_text(reason),
     )  # fmt: skip
-    save_audited(actor=actor, obj=deviation)
+    write(actor=actor, obj=deviation)
+    _adapted(adaptation.beneficiary_id)
     return deviation
+
+
+@transaction.atomic
+def change_deviation(*, actor: Actor, deviation: Deviation, **changes: Any) -> Deviation:
+    require(actor, Verb.ADAPT_FRAMEWORK, beneficiary_id=deviation.adaptation.beneficiary_id)
+    apply_changes(deviation, changes, DEVIATION_FIELDS)
+    write(actor=actor, obj=deviation)
+    _adapted(deviation.adaptation.beneficiary_id)
+    return deviation
+
+
+@transaction.atomic
+def withdraw_deviation(*, actor: Actor, deviation: Deviation, reason: str) -> None:
+    """The cell goes back to the common rule."""
+    beneficiary_id = deviation.adaptation.beneficiary_id
+    require(actor, Verb.ADAPT_FRAMEWORK, beneficiary_id=beneficiary_id)
+    reason = required_reason(reason, _("Say why the deviation is withdrawn."))
+    delete_audited(actor=actor, obj=deviation, message=reason)
+    _adapted(beneficiary_id)

@@ -1,0 +1,122 @@
+"""Writes to user accounts, within the actor's reach: a national administrator manages the
+accounts of their own administration below their own role, the regional coordinator the national
+administrators, the system's superusers everyone. Nobody widens their own reach. Passwords are
+set here too, and the trail says that one changed, never what it is."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from matrica.accounts.models import User
+from matrica.audit.models import AuditEvent
+from matrica.audit.services import apply_changes, record, write
+from matrica.staff.models import StaffMember
+from matrica.tenancy.models import Beneficiary, Institution
+from matrica.tenancy.permissions import ADMIN_SITE_ROLES, may_manage_account
+from matrica.text import clean_text
+
+if TYPE_CHECKING:
+    from matrica.tenancy.scoping import Actor
+
+ACCOUNT_FIELDS = frozenset(
+    {"first_name", "last_name", "email", "role", "beneficiary", "institution", "staff_member",
+     "is_active"}
+)  # fmt: skip
+
+
+def _require_account(actor: Actor, role: str, beneficiary_id: int | None) -> None:
+    if not may_manage_account(actor, role, beneficiary_id):
+        raise ValidationError({"role": _("You may not manage an account with this role here.")})
+
+
+def _require_reach(actor: Actor, user: User) -> None:
+    """An account the actor may not manage is, to them, an account that does not exist."""
+    if not may_manage_account(actor, user.role, user.beneficiary_id):
+        raise Http404
+
+
+def _admin_site_access(user: User) -> None:
+    # The admin site is a screen of some roles, not a privilege granted separately.
+    user.is_staff = user.is_superuser or user.role in ADMIN_SITE_ROLES
+
+
+@transaction.atomic
+def create_user(
+    *,
+    actor: Actor,
+    username: str,
+    role: str,
+    password: str | None = None,
+    beneficiary: Beneficiary | None = None,
+    institution: Institution | None = None,
+    staff_member: StaffMember | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+) -> User:
+    """A new account; without a password it cannot log in until one is set."""
+    if beneficiary is None and institution is not None:
+        beneficiary = institution.beneficiary
+    _require_account(actor, role, beneficiary.pk if beneficiary else None)
+    user = User(
+        username=clean_text(username), role=role, beneficiary=beneficiary,
+        institution=institution, staff_member=staff_member, first_name=clean_text(first_name),
+        last_name=clean_text(last_name), email=clean_text(email),
+    )  # fmt: skip
+    _admin_site_access(user)
+    if password:
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    write(actor=actor, obj=user, exclude=["password"])
+    return user
+
+
+@transaction.atomic
+def update_user(*, actor: Actor, user: User, **changes: Any) -> User:
+    """Change an account's names, role, anchors or whether it may log in. The actor must be
+    able to manage the account both as it was and as it becomes."""
+    _require_reach(actor, user)
+    if user.pk == getattr(actor, "pk", None) and {"role", "beneficiary", "is_active"} & set(
+        changes
+    ):
+        raise ValidationError({"role": _("Nobody changes their own role or access.")})
+    apply_changes(user, changes, ACCOUNT_FIELDS)
+    _require_account(actor, user.role, user.beneficiary_id)
+    _admin_site_access(user)
+    write(actor=actor, obj=user, exclude=["password"])
+    return user
+
+
+@transaction.atomic
+def grant_superuser(*, actor: Actor, user: User, is_superuser: bool) -> User:
+    """Only a superuser makes or unmakes another."""
+    if not actor.is_superuser:
+        raise Http404
+    user.is_superuser = is_superuser
+    _admin_site_access(user)
+    write(actor=actor, obj=user, exclude=["password"])
+    return user
+
+
+@transaction.atomic
+def set_password(*, actor: Actor, user: User, password: str) -> User:
+    """A user changes their own password, or someone who manages the account sets it. The
+    trail records that it changed and by whom; the hash never leaves the account row."""
+    if user.pk != getattr(actor, "pk", None):
+        _require_reach(actor, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record(actor=actor, action=AuditEvent.Action.PASSWORD_CHANGE, obj=user)
+    return user

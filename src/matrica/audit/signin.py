@@ -1,0 +1,35 @@
+"""Sign-ins in the audit trail: Django's authentication signals are the hook it offers for them
+(the log-in views belong to Django), so these receivers only record, never decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matrica.audit.models import AuditEvent
+from matrica.audit.services import record_sign_in
+
+
+def logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    record_sign_in(action=AuditEvent.Action.LOGIN, user=user, username=user.get_username())
+
+
+def logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:  # logging out without a session is no event
+        record_sign_in(action=AuditEvent.Action.LOGOUT, user=user, username=user.get_username())
+
+
+def login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    # `credentials` has the password already masked by Django; only the name is kept.
+    username = str(credentials.get("username", ""))
+    user = get_user_model()._default_manager.filter(username=username).first()
+    record_sign_in(action=AuditEvent.Action.LOGIN_FAILED, user=user, username=username)
+
+
+def connect() -> None:
+    from django.contrib.auth import signals
+
+    signals.user_logged_in.connect(logged_in, dispatch_uid="matrica_audit_login")
+    signals.user_logged_out.connect(logged_out, dispatch_uid="matrica_audit_logout")
+    signals.user_login_failed.connect(login_failed, dispatch_uid="matrica_audit_login_failed")

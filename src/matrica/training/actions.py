@@ -1,0 +1,157 @@
+"""Recording evidence: the results of a session, a single piece of evidence, its correction and
+voiding. Each action checks the actor's permission, validates, writes, audits and reports the
+people whose figures change, in one transaction."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Field, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from matrica.audit.services import (
+    apply_changes,
+    delete_audited,
+    record_created,
+    required_reason,
+    write,
+)
+from matrica.framework.models import CompetencyArea, Conferral, Level, Module
+from matrica.staff.models import StaffMember
+from matrica.tenancy.changes import Change, report
+from matrica.tenancy.permissions import Verb, require
+from matrica.text import clean_text
+from matrica.training.models import Completion
+
+if TYPE_CHECKING:
+    from matrica.tenancy.scoping import Actor
+
+CORRECTABLE_FIELDS = frozenset({"area", "level", "completed_on", "valid_until", "note"})
+
+
+def _check_date(completed_on: datetime.date) -> None:
+    if completed_on > timezone.localdate():
+        raise ValidationError({"completed_on": _("Evidence cannot be dated in the future.")})
+
+
+def _require_people(actor: Actor, staff_ids: list[int], members: Sequence[StaffMember]) -> None:
+    """Everyone named must still be in the registry (named if not), within the actor's reach
+    for recording evidence, and visible to them (404 otherwise)."""
+    existing = dict(
+        StaffMember.objects.filter(pk__in=staff_ids).values_list("pk", "beneficiary_id")
+    )
+    if len(existing) != len(staff_ids):
+        gone = sorted(
+            {f"{m.full_name} ({m.employee_number})" for m in members if m.pk not in existing}
+        )
+        # Nobody's results are kept if someone's would be lost.
+        raise ValidationError(
+            _("These people are no longer in the registry: %(people)s.")
+            % {"people": ", ".join(gone)}
+        )
+    for beneficiary_id in sorted(set(existing.values())):
+        require(actor, Verb.RECORD_EVIDENCE, beneficiary_id=beneficiary_id)
+    visible = StaffMember.objects.visible_to(actor).filter(pk__in=staff_ids).count()
+    if visible != len(staff_ids):
+        raise Http404
+
+
+@transaction.atomic
+def record_module_completions(
+    *,
+    actor: Actor,
+    module: Module,
+    completed_on: datetime.date,
+    staff_members: Sequence[StaffMember],
+    source: str = Completion.Source.SESSION,
+) -> QuerySet[Completion]:
+    """Everyone in `staff_members` completed `module` on `completed_on` (the results of one
+    session, say): one completion per (area, level) the module confers, written, audited and
+    reflected in the compliance figures as a few set-based statements, whatever the number of
+    people. Returns the new completions."""
+    _check_date(completed_on)
+    staff_ids = sorted({member.pk for member in staff_members})
+    if not staff_ids:
+        return Completion.objects.none()
+    _require_people(actor, staff_ids, staff_members)
+    ops = connection.ops
+    completion, staff = Completion._meta, StaffMember._meta
+    conferral = Conferral._meta.db_table
+    columns = ", ".join(
+        ops.quote_name(cast("Field[Any, Any]", completion.get_field(name)).column)
+        for name in ("staff_member", "area", "level", "module", "completed_on", "valid_until",
+                     "source", "note", "recorded_at")
+    )  # fmt: skip
+    valid_until = completed_on + relativedelta(months=module.validity_months)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {completion.db_table} ({columns}) "
+            f"SELECT s.id, cf.area_id, cf.level_id, cf.module_id, %s, %s, %s, '', %s "
+            f"FROM {staff.db_table} s, {conferral} cf "
+            f"WHERE cf.module_id = %s AND s.id IN ({', '.join(['%s'] * len(staff_ids))}) "
+            "RETURNING id, staff_member_id",
+            [ops.adapt_datefield_value(completed_on), ops.adapt_datefield_value(valid_until),
+             Completion.Source(source).value, ops.adapt_datetimefield_value(timezone.now()),
+             module.pk, *staff_ids],
+        )  # fmt: skip
+        rows = cursor.fetchall()
+    created = Completion.objects.filter(pk__in=[pk for pk, _staff_id in rows])
+    record_created(actor=actor, created=created, message=f"Module {module.code} completed")
+    report(Change.of_people(staff_ids))
+    return created
+
+
+@transaction.atomic
+def record_evidence(
+    *,
+    actor: Actor,
+    staff_member: StaffMember,
+    area: CompetencyArea,
+    level: Level,
+    completed_on: datetime.date,
+    valid_until: datetime.date,
+    source: str,
+    note: str = "",
+    module: Module | None = None,
+) -> Completion:
+    """One piece of evidence for one person: typically recognised prior learning or a manual
+    entry, which must say why it is accepted."""
+    require(actor, Verb.RECORD_EVIDENCE, beneficiary_id=staff_member.beneficiary_id)
+    completion = Completion(
+        staff_member=staff_member, area=area, level=level, completed_on=completed_on,
+        valid_until=valid_until, source=source, note=clean_text(note), module=module,
+    )  # fmt: skip
+    write(actor=actor, obj=completion, exclude=["recorded_at"])
+    report(Change.of_people([staff_member.pk]))
+    return completion
+
+
+@transaction.atomic
+def correct_evidence(
+    *, actor: Actor, completion: Completion, reason: str, **changes: Any
+) -> Completion:
+    """Correct a piece of evidence (wrong date, area or level); the reason goes to the trail."""
+    require(actor, Verb.RECORD_EVIDENCE, beneficiary_id=completion.staff_member.beneficiary_id)
+    reason = required_reason(reason, _("Say why the evidence is corrected."))
+    apply_changes(completion, changes, CORRECTABLE_FIELDS)
+    write(actor=actor, obj=completion, message=reason, exclude=["recorded_at"])
+    report(Change.of_people([completion.staff_member_id]))
+    return completion
+
+
+@transaction.atomic
+def void_evidence(*, actor: Actor, completion: Completion, reason: str) -> None:
+    """Evidence recorded in error stops counting. It is never deleted silently: the trail keeps
+    the whole record, who voided it, when and why."""
+    require(actor, Verb.RECORD_EVIDENCE, beneficiary_id=completion.staff_member.beneficiary_id)
+    reason = required_reason(reason, _("Say why the evidence is voided."))
+    staff_id = completion.staff_member_id
+    delete_audited(actor=actor, obj=completion, message=reason)
+    report(Change.of_people([staff_id]))
