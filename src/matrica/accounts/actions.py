@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -18,7 +18,14 @@ from matrica.audit.models import AuditEvent
 from matrica.audit.services import apply_changes, record, write
 from matrica.staff.models import StaffMember
 from matrica.tenancy.models import Beneficiary, Institution
-from matrica.tenancy.permissions import ADMIN_SITE_ROLES, may_manage_account
+from matrica.tenancy.permissions import (
+    ADMIN_SITE_ROLES,
+    Verb,
+    holds,
+    may_manage_account,
+    reaches,
+)
+from matrica.tenancy.roles import ROLE_REACH, Reach
 from matrica.text import clean_text
 
 if TYPE_CHECKING:
@@ -31,8 +38,16 @@ ACCOUNT_FIELDS = frozenset(
 
 
 def _require_account(actor: Actor, role: str, beneficiary_id: int | None) -> None:
+    """403 without the verb; 404 for an administration out of reach; a field error for a role
+    the actor may not hand out (their own, or a wider one)."""
+    if not holds(actor, Verb.MANAGE_USERS):
+        raise PermissionDenied
+    if not may_manage_account(actor, role, beneficiary_id) and not (
+        reaches(actor, beneficiary_id) or ROLE_REACH.get(actor.role) is Reach.REGION
+    ):
+        raise Http404
     if not may_manage_account(actor, role, beneficiary_id):
-        raise ValidationError({"role": _("You may not manage an account with this role here.")})
+        raise ValidationError({"role": _("You may not give an account this role.")})
 
 
 def _require_reach(actor: Actor, user: User) -> None:

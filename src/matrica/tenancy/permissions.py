@@ -113,9 +113,7 @@ def may_manage_account(user: Any, role: str, beneficiary_id: int | None) -> bool
         return True
     if role not in ACCOUNTS_MANAGED.get(user.role, frozenset()):
         return False
-    if ROLE_REACH.get(user.role) is Reach.REGION:
-        return True
-    return reaches(user, beneficiary_id)
+    return ROLE_REACH.get(user.role) is Reach.REGION or reaches(user, beneficiary_id)
 
 
 def may_read_audit(user: AnonymousUser | Any) -> bool:
