@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 from django.urls import reverse
 
+from matrica.framework.models import StaffCategory
 from matrica.testing.world import World
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +178,30 @@ def test_recording_a_leaving_in_the_admin_takes_them_out_of_the_counts(client, w
     assert after == before - 1
     rad_all = CellCount.objects.get(institution=prison, area__code="RAD", category__code="ALL")
     assert rad_all.people == before - 1
+
+
+def test_national_administrators_manage_roles_in_the_admin(client, world):
+    import datetime
+
+    from matrica.staff.models import StaffRole
+
+    person = world["RS"].people[0]
+    client.force_login(world["RS"].users["national_admin"])
+    url = reverse("admin:staff_staffmember_change", args=[person.pk])
+    assert 'name="roles-TOTAL_FORMS"' in client.get(url).content.decode()
+    trainer = StaffCategory.objects.get(code="TRN")
+    response = client.post(
+        url,
+        {
+            "institution": person.institution_id, "employee_number": person.employee_number,
+            "given_name": person.given_name, "family_name": person.family_name,
+            "primary_category": person.primary_category_id, "entry_date": "2015-03-01",
+            "preferred_language": "en", "email": "", "leaving_date": "",
+            "roles-TOTAL_FORMS": 1, "roles-INITIAL_FORMS": 0,
+            "roles-0-category": trainer.pk, "roles-0-start_date": "2024-02-01",
+            "roles-0-end_date": "",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    role = StaffRole.objects.get(staff_member=person)
+    assert (role.category, role.start_date) == (trainer, datetime.date(2024, 2, 1))
