@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from matrica import records
 from matrica import views as home_views
+from matrica.staff import urls as staff_urls
 
 admin.site.site_header = "Matrica"
 admin.site.site_title = "Matrica"
@@ -14,7 +16,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("framework/", include("matrica.framework.urls")),
     path("", include("matrica.tenancy.urls")),
-    path("staff/", include("matrica.staff.urls")),
+    # The training record is composed above the apps (matrica.records) but is a staff page.
+    path("staff/", include((staff_urls.urlpatterns + records.urlpatterns, "staff"))),
     path("audit/", include("matrica.audit.urls")),
     path("compliance/", include("matrica.compliance.urls")),
     path("admin/", admin.site.urls),

@@ -1,12 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from matrica.http import AuthenticatedHttpRequest
-from matrica.pages import as_of, paginate, query_without_page
+from matrica.pages import paginate, query_without_page
 from matrica.staff.filters import StaffFilter
-from matrica.staff.selectors import categories_held, requirements_for, staff_visible_to
-from matrica.training.selectors import evidence_of
+from matrica.staff.selectors import staff_visible_to
 
 
 @login_required
@@ -22,23 +21,3 @@ def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     }
     template = "staff/_staff_table.html" if request.htmx else "staff/staff_list.html"
     return render(request, template, context)
-
-
-@login_required
-def staff_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    member = get_object_or_404(
-        staff_visible_to(request.user).select_related(
-            "institution__service", "primary_category", "beneficiary"
-        ),
-        pk=pk,
-    )
-    on = as_of(request)
-    context = {
-        "member": member,
-        "on": on,
-        "categories": categories_held(member, on),
-        "roles": member.roles.select_related("category"),
-        "requirements": requirements_for(member, on),
-        "evidence": evidence_of(member),
-    }
-    return render(request, "staff/staff_record.html", context)

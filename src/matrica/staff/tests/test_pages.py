@@ -21,11 +21,13 @@ def test_training_record_shows_categories_requirements_and_evidence(client, worl
     CompletionFactory(staff_member=member, completed_on=datetime.date(2024, 2, 10))
     client.force_login(world["RS"].users["institution_manager"])
     response = client.get(reverse("staff:record", args=[member.pk]), {"on": "2025-01-01"})
-    requirements = response.context["requirements"]
-    assert {r.category.code for r in requirements} == {"ALL", "FLO", "MDT"}
-    mdt_mac = next(r for r in requirements if (r.area.code, r.category.code) == ("MAC", "MDT"))
+    requirements = response.context["entries"]
+    assert {r["category"].code for r in requirements} == {"ALL", "FLO", "MDT"}
+    mdt_mac = next(
+        r for r in requirements if (r["area"].code, r["category"].code) == ("MAC", "MDT")
+    )
     # A role's deadline runs from the day it was taken up (S: 24 months).
-    assert mdt_mac.deadline == datetime.date(2026, 5, 1)
+    assert mdt_mac["deadline"] == datetime.date(2026, 5, 1)
     page = response.content.decode()
     assert "2024-02-10" in page
     assert "2027-02-10" in page
@@ -38,7 +40,7 @@ def test_the_record_as_of_a_date_before_a_role_leaves_the_role_out(client, world
     )
     client.force_login(world["RS"].users["national_admin"])
     response = client.get(reverse("staff:record", args=[member.pk]), {"on": "2024-04-30"})
-    assert {r.category.code for r in response.context["requirements"]} == {"ALL", "FLO"}
+    assert {r["category"].code for r in response.context["entries"]} == {"ALL", "FLO"}
 
 
 def test_staff_list_filters_by_category_and_service(client, world):
@@ -76,7 +78,8 @@ def test_record_page_queries_do_not_grow_with_evidence(
     for year in range(2015, 2025):
         CompletionFactory(staff_member=member, completed_on=datetime.date(year, 3, 1))
     client.force_login(world["RS"].users["national_admin"])
-    with django_assert_max_num_queries(16):
+    # The engine's run for one person reads the rules in force (a constant number of queries).
+    with django_assert_max_num_queries(22):
         client.get(reverse("staff:record", args=[member.pk]))
 
 

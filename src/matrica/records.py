@@ -1,0 +1,46 @@
+"""A person's training record: who they are (staff), the evidence they hold (training) and where
+they stand against each requirement (compliance). Composed from all three, so it lives above
+them, like the home page; its URL stays among the staff pages (`staff:record`)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
+
+from matrica.compliance.views import person_entries
+from matrica.http import AuthenticatedHttpRequest
+from matrica.pages import as_of
+from matrica.staff.selectors import categories_held, staff_visible_to
+from matrica.tenancy.permissions import Verb, may
+from matrica.training.selectors import evidence_of
+
+
+@login_required
+def staff_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The record as of a date (?on=), its requirements and dates as the compliance engine
+    answers them, and the changes the user may make."""
+    user = request.user
+    member = get_object_or_404(
+        staff_visible_to(user).select_related(
+            "institution__service", "primary_category", "beneficiary"
+        ),
+        pk=pk,
+    )
+    on = as_of(request)
+    context = {
+        "member": member,
+        "on": on,
+        "categories": categories_held(member, on),
+        "roles": member.roles.select_related("category"),
+        "entries": person_entries(member, on),
+        "evidence": evidence_of(member),
+        "may_manage": may(user, Verb.MANAGE_STAFF, beneficiary_id=member.beneficiary_id),
+        "may_record": may(user, Verb.RECORD_EVIDENCE, beneficiary_id=member.beneficiary_id),
+    }
+    return render(request, "staff/staff_record.html", context)
+
+
+# Joined to the staff pages' namespace by the project's URLconf.
+urlpatterns = [path("<int:pk>/", staff_record, name="record")]
