@@ -44,7 +44,7 @@ def test_record_shows_the_engines_first_deadline_without_javascript(client, worl
 
 
 def test_record_lists_no_requirement_before_entry_into_post(client, world):
-    newcomer = StaffMemberFactory(
+    newcomer = StaffMemberFactory.create(
         institution=world["RS"].prison, entry_date=datetime.date(2024, 5, 1)
     )
     client.force_login(world["RS"].users["training_manager"])
@@ -58,7 +58,7 @@ def test_record_lists_no_requirement_before_entry_into_post(client, world):
 
 def test_record_shows_a_roles_requirements_from_the_day_it_was_taken_up(client, world):
     member = world["RS"].people[0]
-    StaffRoleFactory(
+    StaffRoleFactory.create(
         staff_member=member, category=category("MDT"), start_date=datetime.date(2024, 5, 1)
     )
     client.force_login(world["RS"].users["training_manager"])
@@ -79,18 +79,18 @@ def test_record_page_queries_stay_flat_with_roles_and_evidence(
     client, world, django_assert_max_num_queries
 ):
     member = world["RS"].people[0]
-    StaffRoleFactory(
+    StaffRoleFactory.create(
         staff_member=member, category=category("MDT"), start_date=datetime.date(2022, 1, 1),
         end_date=datetime.date(2022, 12, 31),
     )  # fmt: skip
-    StaffRoleFactory(
+    StaffRoleFactory.create(
         staff_member=member, category=category("MDT"), start_date=datetime.date(2023, 6, 1)
     )
-    StaffRoleFactory(
+    StaffRoleFactory.create(
         staff_member=member, category=category("TRN"), start_date=datetime.date(2024, 2, 1)
     )
     for year in range(2016, 2026):
-        CompletionFactory(staff_member=member, completed_on=datetime.date(year, 3, 1))
+        CompletionFactory.create(staff_member=member, completed_on=datetime.date(year, 3, 1))
     client.force_login(world["RS"].users["training_manager"])
 
     with django_assert_max_num_queries(22):

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("matrica.tenancy.urls")),
     # The training record is composed above the apps (matrica.records) but is a staff page.
     path("staff/", include((staff_urls.urlpatterns + records.urlpatterns, "staff"))),
+    path("training/", include("matrica.training.urls")),
     path("audit/", include("matrica.audit.urls")),
     path("compliance/", include("matrica.compliance.urls")),
     path("admin/", admin.site.urls),

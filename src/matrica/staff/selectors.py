@@ -10,6 +10,8 @@ from django.db.models import Q, QuerySet
 
 from matrica.framework.models import StaffCategory
 from matrica.staff.models import StaffMember, StaffRole
+from matrica.tenancy.models import Beneficiary, Institution
+from matrica.tenancy.permissions import Verb, may
 from matrica.text import fold
 
 if TYPE_CHECKING:
@@ -18,6 +20,17 @@ if TYPE_CHECKING:
 
 def staff_visible_to(user: User | AnonymousUser) -> QuerySet[StaffMember]:
     return StaffMember.objects.visible_to(user)
+
+
+def institutions_for_staff(user: User | AnonymousUser) -> QuerySet[Institution]:
+    """The institutions whose people the user may add and move: visible to them, in an
+    administration where they may manage staff."""
+    reachable = [
+        pk
+        for pk in Beneficiary.objects.visible_to(user).values_list("pk", flat=True)
+        if may(user, Verb.MANAGE_STAFF, beneficiary_id=pk)
+    ]
+    return Institution.objects.visible_to(user).filter(beneficiary_id__in=reachable)
 
 
 def search_staff(queryset: QuerySet[StaffMember], text: str) -> QuerySet[StaffMember]:
