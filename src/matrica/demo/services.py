@@ -302,8 +302,112 @@ def demo_password() -> str:
     return os.environ.get("MATRICA_DEMO_PASSWORD", "demo")
 
 
+@dataclass(frozen=True)
+class Showcase:
+    """The history of a person behind a personal log-in (staff-xx, trainer-xx), shaped so that
+    their record teaches a newcomer something whatever the seed: most requirements current, one
+    area expiring soon, one overdue. Modules and how many months ago they were taken; the
+    `expiring` module was taken one refresher ago, less `EXPIRING_IN`; the modules of the
+    category's pathway left out make the overdue area."""
+
+    primary_category: str
+    roles: tuple[str, ...]
+    taken: dict[str, int]
+    expiring: str
+
+
+EXPIRING_IN = datetime.timedelta(days=45)
+# Front-line officer: FL, MA and basic awareness are current; HR (human rights, practitioner)
+# expires within the window; PR is never taken, so "working with interventions" is overdue.
+STAFF_SHOWCASE = Showcase("FLO", (), {"BA": 8, "FL": 10, "MA": 12}, expiring="HR")
+# Treatment specialist who trains: everything current except training delivery (TT, expiring)
+# and human rights at practitioner level (HR never taken: overdue for both columns).
+TRAINER_SHOWCASE = Showcase(
+    "TRS", ("TRN",), {"BA": 6, "SI": 9, "MA": 11, "IN": 7, "RE": 5, "PR": 10, "RA": 4},
+    expiring="TT",
+)  # fmt: skip
+# In post, and in their roles, long enough for every deadline to have passed.
+SHOWCASE_SERVICE = relativedelta(years=3)
+
+
+def _shape(
+    member: StaffMember,
+    showcase: Showcase,
+    *,
+    today: datetime.date,
+    history: HistoryWriter,
+    categories: dict[str, StaffCategory],
+) -> StaffMember:
+    """Give `member` the showcase's category, roles and evidence in place of the generated ones:
+    a few statements for one person, never a loop over the region."""
+    since = today - SHOWCASE_SERVICE
+    member.active, member.leaving_date = True, None
+    member.primary_category = categories[showcase.primary_category]
+    member.entry_date = min(member.entry_date, since)
+    StaffMember.objects.filter(pk=member.pk).update(
+        active=True, leaving_date=None, primary_category=member.primary_category,
+        entry_date=member.entry_date,
+    )  # fmt: skip
+    StaffRole.objects.filter(staff_member=member).delete()
+    StaffRole.objects.bulk_create(
+        StaffRole(staff_member=member, category=categories[code], start_date=since)
+        for code in showcase.roles
+    )
+    Completion.objects.filter(staff_member=member).delete()
+    expiring = history.modules[showcase.expiring]
+    taken = {code: today - relativedelta(months=months) for code, months in showcase.taken.items()}
+    taken[expiring.code] = today + EXPIRING_IN - relativedelta(months=expiring.validity_months)
+    Completion.objects.bulk_create(
+        Completion(
+            staff_member=member, area_id=area_id, level_id=level_id, completed_on=on,
+            valid_until=on + relativedelta(months=history.modules[code].validity_months),
+            source=Completion.Source.SESSION, module=history.modules[code],
+        )
+        for code, on in taken.items()
+        for area_id, level_id in history.conferrals[code]
+    )  # fmt: skip
+    return member
+
+
+def _showcase_people(
+    beneficiary: Beneficiary,
+    managed: Institution,
+    *,
+    today: datetime.date,
+    history: HistoryWriter,
+    categories: dict[str, StaffCategory],
+) -> tuple[StaffMember, StaffMember]:
+    """The trainer and the staff member behind an administration's personal log-ins: a person
+    who already fits the showcase if there is one (active, in post long enough, of its category),
+    anyone of the managed prison otherwise; then shaped."""
+    settled = StaffMember.objects.filter(active=True, entry_date__lte=today - SHOWCASE_SERVICE)
+    staff = (
+        settled.filter(institution=managed, primary_category__code="FLO", roles__isnull=True)
+        .order_by("pk")
+        .first()
+    ) or StaffMember.objects.filter(institution=managed).order_by("pk").first()
+    assert staff is not None, f"{managed} has no staff"
+    trainer = (
+        settled.filter(beneficiary=beneficiary, primary_category__code="TRS")
+        .filter(roles__category__code="TRN")
+        .exclude(pk=staff.pk)
+        .order_by("pk")
+        .first()
+    ) or StaffMember.objects.filter(institution=managed).exclude(pk=staff.pk).order_by("pk").first()
+    assert trainer is not None, f"{managed} has one person only"
+    return (
+        _shape(trainer, TRAINER_SHOWCASE, today=today, history=history, categories=categories),
+        _shape(staff, STAFF_SHOWCASE, today=today, history=history, categories=categories),
+    )
+
+
 def _create_users(
-    beneficiaries: dict[str, tuple[Beneficiary, list[Institution]]], password: str
+    beneficiaries: dict[str, tuple[Beneficiary, list[Institution]]],
+    password: str,
+    *,
+    today: datetime.date,
+    history: HistoryWriter,
+    categories: dict[str, StaffCategory],
 ) -> list[tuple[str, str]]:
     hashed = make_password(password)  # one hash for all demo users: the password is the same
     users = [
@@ -315,16 +419,8 @@ def _create_users(
         lower = code.lower()
         prisons = [i for i in institutions if i.kind == Institution.Kind.PRISON]
         managed = max(prisons, key=lambda i: (i.staff.count(), -i.pk))
-        trainer = (
-            StaffMember.objects.filter(beneficiary=beneficiary, roles__category__code="TRN")
-            .order_by("pk")
-            .first()
-        )
-        staff = (
-            StaffMember.objects.filter(institution=managed, primary_category__code="FLO")
-            .exclude(pk=getattr(trainer, "pk", None))
-            .order_by("pk")
-            .first()
+        trainer, staff = _showcase_people(
+            beneficiary, managed, today=today, history=history, categories=categories
         )
         plan = [
             (f"admin-{lower}", Role.NATIONAL_ADMIN, None, None, True),
@@ -375,7 +471,6 @@ def build_demo(
         total = sum(staff_count(spec, scale) for spec in ADMINISTRATIONS)
         done = 0
         structures: dict[str, tuple[Beneficiary, list[Institution]]] = {}
-        completions = 0
         for spec in ADMINISTRATIONS:
             beneficiary, institutions = _create_structure(spec)
             structures[spec.code] = (beneficiary, institutions)
@@ -398,16 +493,19 @@ def build_demo(
                     evidence += history.completions(member, [code for code, _ in held])
                 _bulk(StaffRole, roles)
                 _bulk(Completion, evidence)
-                completions += len(evidence)
                 done += len(chunk)
                 if progress:
                     progress(done, total)
-        users = _create_users(structures, demo_password())
+        users = _create_users(
+            structures, demo_password(), today=today, history=history, categories=categories
+        )
         summary = DemoSummary(
             administrations=len(structures),
             institutions=sum(len(i) for _, i in structures.values()),
             staff=total,
-            completions=completions,
+            # Counted again: the people behind the personal log-ins were given a history of
+            # their own.
+            completions=Completion.objects.filter(staff_member__beneficiary__is_demo=True).count(),
             users=users,
         )
         first = next(iter(structures.values()))[0]

@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from matrica.accounts.models import User
+from matrica.compliance.selectors import person_statuses
 from matrica.staff.models import StaffMember
 from matrica.tenancy.models import Beneficiary
 from matrica.testing.factories import BeneficiaryFactory
@@ -47,6 +48,26 @@ def test_small_demo_builds_seven_administrations_with_history_and_logins():
         staff_user.staff_member.institution == User.objects.get(username="manager-rs").institution
     )
     assert User.objects.get(username="trainer-tr").staff_member.roles.filter(category__code="TRN")
+
+
+def test_personal_log_ins_open_an_active_person_with_a_telling_record():
+    """staff-xx and trainer-xx open someone in post whose record shows each kind of standing:
+    requirements current, one expiring, one overdue (as the compliance engine answers)."""
+    build()
+    users = User.objects.filter(role__in=["staff", "trainer"]).select_related("staff_member")
+    assert users.count() == 14
+    for user in users:
+        member = user.staff_member
+        assert member is not None
+        assert member.active, user.username
+        statuses = [row["status"] for row in person_statuses(member, TODAY)]
+        assert statuses.count("current") >= 10, (user.username, statuses)
+        assert "expiring" in statuses, user.username
+        assert "overdue" in statuses, user.username
+        assert set(statuses) <= {"current", "expiring", "overdue"}, user.username
+    trainer = User.objects.get(username="trainer-rs").staff_member
+    assert trainer is not None
+    assert list(trainer.roles.values_list("category__code", flat=True)) == ["TRN"]
 
 
 def test_names_are_in_each_languages_script():
