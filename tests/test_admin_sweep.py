@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from matrica.audit.models import AuditEvent
 from matrica.audit.services import record
+from matrica.compliance import services as compliance_services
 from matrica.compliance.models import CellCount, ExpiryNotice, Snapshot
 from matrica.framework.models import (
     CompetencyArea,
@@ -600,10 +601,15 @@ def cell_counts(beneficiary: Any) -> list[tuple[Any, ...]]:
     return sorted(CellCount.objects.filter(beneficiary=beneficiary).values_list(*fields))
 
 
+@pytest.mark.xfail(
+    not hasattr(compliance_services, "refresh_administrations"),
+    strict=True,
+    reason="derived figures by administration (compliance listening to reported changes, "
+    "services.refresh_administrations) have not landed yet",
+)
 def test_a_deviation_added_in_the_admin_redoes_its_administration_and_no_other(
     client, world, serbian_adaptation
 ):
-    from matrica.compliance.services import refresh_all
 
     rs, me = world["RS"], world["ME"]
     person = rs.people[0]  # front-line, in the prison: the HRL × FLO cell asks for P
@@ -613,7 +619,7 @@ def test_a_deviation_added_in_the_admin_redoes_its_administration_and_no_other(
         staff_member=person, area=hrl, level=Level.objects.get(code="P"), completed_on=gained,
         valid_until=gained + relativedelta(months=36),
     )  # fmt: skip
-    refresh_all()
+    compliance_services.refresh_all()
     snapshot = Snapshot.objects.get()
     montenegro = cell_counts(me.beneficiary)
     assert montenegro
