@@ -440,3 +440,42 @@ def test_names_keep_one_unicode_form(world, manager):
     assert member.family_name == "Čolaković"
     assert member.search_text.startswith("ana") is False  # folded forms were refreshed
     assert "colakovic" in member.search_text
+
+
+def test_evidence_from_a_session_names_its_module(world, manager):
+    refuses(
+        lambda: training_actions.record_evidence(
+            actor=manager, staff_member=world["RS"].people[0], area=area("RAD"),
+            level=level("A"), completed_on=LAST_YEAR, valid_until=TODAY,
+            source=Completion.Source.SESSION,
+        ),
+        "module",
+    )  # fmt: skip
+
+
+def test_a_role_lies_within_the_persons_time_in_post(world, manager):
+    person = world["RS"].people[0]  # in post since 2015-03-01
+    refuses(
+        lambda: staff_actions.assign_role(
+            actor=manager, staff_member=person, category=category("TRN"),
+            start_date=datetime.date(2014, 1, 1),
+        ),
+        "start_date",
+    )  # fmt: skip
+    staff_actions.record_leaving(actor=manager, staff_member=person, leaving_date=LAST_YEAR)
+    refuses(
+        lambda: staff_actions.assign_role(
+            actor=manager, staff_member=person, category=category("TRN"), start_date=TODAY
+        ),
+        "start_date",
+    )
+
+
+def test_a_refused_update_leaves_the_record_as_it_was(world, manager):
+    person = world["RS"].people[0]
+    with pytest.raises(ValidationError):
+        staff_actions.update_staff_member(
+            actor=manager, staff_member=person, family_name="Nova", primary_category=category("TRN")
+        )
+    assert person.family_name == "Ђорђевић"
+    assert person.primary_category.code == "FLO"

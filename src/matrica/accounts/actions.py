@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from matrica.accounts.models import User
 from matrica.audit.models import AuditEvent
-from matrica.audit.services import apply_changes, record, write
+from matrica.audit.services import record, write, write_changes
 from matrica.staff.models import StaffMember
 from matrica.tenancy.models import Beneficiary, Institution
 from matrica.tenancy.permissions import (
@@ -103,10 +103,16 @@ def update_user(*, actor: Actor, user: User, **changes: Any) -> User:
         changes
     ):
         raise ValidationError({"role": _("Nobody changes their own role or access.")})
-    apply_changes(user, changes, ACCOUNT_FIELDS)
-    _require_account(actor, user.role, user.beneficiary_id)
-    _admin_site_access(user)
-    write(actor=actor, obj=user, exclude=["password"])
+    if "is_staff" in changes:
+        raise TypeError("admin-site access follows the role")
+    beneficiary = changes.get("beneficiary", user.beneficiary)
+    _require_account(actor, changes.get("role", user.role), getattr(beneficiary, "pk", None))
+    if "role" in changes:
+        changes["is_staff"] = user.is_superuser or changes["role"] in ADMIN_SITE_ROLES
+    write_changes(
+        actor=actor, obj=user, changes=changes, allowed=ACCOUNT_FIELDS | {"is_staff"},
+        exclude=["password"],
+    )  # fmt: skip
     return user
 
 

@@ -240,6 +240,27 @@ def apply_changes(obj: models.Model, changes: dict[str, Any], allowed: frozenset
         setattr(obj, name, clean_text(value) if isinstance(value, str) else value)
 
 
+def write_changes(
+    *,
+    actor: Actor,
+    obj: models.Model,
+    changes: dict[str, Any],
+    allowed: frozenset[str],
+    message: str = "",
+    exclude: list[str] | None = None,
+) -> models.Model:
+    """`apply_changes` then `write`; a refused change leaves `obj` as the caller gave it, so a
+    form can show the error next to the values that were stored."""
+    previous = {name: getattr(obj, name) for name in changes if name in allowed}
+    apply_changes(obj, changes, allowed)
+    try:
+        return write(actor=actor, obj=obj, message=message, exclude=exclude)
+    except BaseException:
+        for name, value in previous.items():
+            setattr(obj, name, value)
+        raise
+
+
 def required_reason(reason: str, missing: str) -> str:
     """The reason an action that takes something back must be given, trimmed; refused when
     blank with `missing` as the message for the reason field."""

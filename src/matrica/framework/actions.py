@@ -15,7 +15,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from matrica.audit.models import AuditEvent
-from matrica.audit.services import apply_changes, delete_audited, record, required_reason, write
+from matrica.audit.services import (
+    delete_audited,
+    record,
+    required_reason,
+    write,
+    write_changes,
+)
 from matrica.framework.models import (
     CompetencyArea,
     Conferral,
@@ -244,8 +250,7 @@ def update_adaptation(
     *, actor: Actor, adaptation: NationalAdaptation, **changes: Any
 ) -> NationalAdaptation:
     require(actor, Verb.ADAPT_FRAMEWORK, beneficiary_id=adaptation.beneficiary_id)
-    apply_changes(adaptation, changes, ADAPTATION_FIELDS)
-    write(actor=actor, obj=adaptation)
+    write_changes(actor=actor, obj=adaptation, changes=changes, allowed=ADAPTATION_FIELDS)
     _adapted(adaptation.beneficiary_id)
     return adaptation
 
@@ -290,8 +295,7 @@ def add_deviation(
 @transaction.atomic
 def change_deviation(*, actor: Actor, deviation: Deviation, **changes: Any) -> Deviation:
     require(actor, Verb.ADAPT_FRAMEWORK, beneficiary_id=deviation.adaptation.beneficiary_id)
-    apply_changes(deviation, changes, DEVIATION_FIELDS)
-    write(actor=actor, obj=deviation)
+    write_changes(actor=actor, obj=deviation, changes=changes, allowed=DEVIATION_FIELDS)
     _adapted(deviation.adaptation.beneficiary_id)
     return deviation
 

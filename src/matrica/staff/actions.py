@@ -11,7 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from matrica.audit.services import apply_changes, delete_audited, required_reason, write
+from matrica.audit.services import (
+    apply_changes,
+    delete_audited,
+    required_reason,
+    write,
+    write_changes,
+)
 from matrica.framework.models import StaffCategory
 from matrica.staff.models import StaffMember, StaffRole
 from matrica.tenancy.changes import Change, report
@@ -66,8 +72,7 @@ def create_staff_member(
 def update_staff_member(*, actor: Actor, staff_member: StaffMember, **changes: Any) -> StaffMember:
     """Change any of EDITABLE_FIELDS; the institution must stay in the same administration."""
     require(actor, Verb.MANAGE_STAFF, beneficiary_id=staff_member.beneficiary_id)
-    apply_changes(staff_member, changes, EDITABLE_FIELDS)
-    write(actor=actor, obj=staff_member)
+    write_changes(actor=actor, obj=staff_member, changes=changes, allowed=EDITABLE_FIELDS)
     _changed(staff_member)
     return staff_member
 
@@ -124,8 +129,7 @@ def assign_role(
 def change_role(*, actor: Actor, role: StaffRole, **changes: Any) -> StaffRole:
     """Correct a role's dates, or end it (`end_date`)."""
     require(actor, Verb.MANAGE_STAFF, beneficiary_id=role.staff_member.beneficiary_id)
-    apply_changes(role, changes, ROLE_FIELDS)
-    write(actor=actor, obj=role)
+    write_changes(actor=actor, obj=role, changes=changes, allowed=ROLE_FIELDS)
     _changed(role.staff_member)
     return role
 

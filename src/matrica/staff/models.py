@@ -163,6 +163,16 @@ class StaffRole(models.Model):
             errors["category"] = _("Only a role held in addition (trainer, MDT member) goes here.")
         if self.end_date and self.start_date and self.end_date < self.start_date:
             errors["end_date"] = _("A role cannot end before it starts.")
+        member = self.staff_member if self.staff_member_id else None
+        if member is not None and self.start_date and self.start_date < member.entry_date:
+            errors["start_date"] = _("A role cannot start before the person's entry into post.")
+        if (
+            member is not None
+            and member.leaving_date
+            and self.start_date
+            and self.start_date > member.leaving_date
+        ):
+            errors["start_date"] = _("A role cannot start after the person left the service.")
         if self.staff_member_id and self.category_id and self.start_date and not errors:
             overlapping = StaffRole.objects.filter(
                 Q(end_date__isnull=True) | Q(end_date__gte=self.start_date),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from matrica.audit.services import apply_changes, write
+from matrica.audit.services import write, write_changes
 from matrica.tenancy.models import Beneficiary, Institution, Service
 from matrica.tenancy.permissions import Verb, require
 from matrica.text import clean_text
@@ -38,8 +38,7 @@ def create_administration(
 @transaction.atomic
 def update_administration(*, actor: Actor, beneficiary: Beneficiary, **changes: Any) -> Beneficiary:
     require(actor, Verb.MANAGE_ADMINISTRATIONS)
-    apply_changes(beneficiary, changes, ADMINISTRATION_FIELDS)
-    write(actor=actor, obj=beneficiary)
+    write_changes(actor=actor, obj=beneficiary, changes=changes, allowed=ADMINISTRATION_FIELDS)
     return beneficiary
 
 
@@ -54,8 +53,7 @@ def create_service(*, actor: Actor, beneficiary: Beneficiary, kind: str, name: s
 @transaction.atomic
 def update_service(*, actor: Actor, service: Service, **changes: Any) -> Service:
     require(actor, Verb.MANAGE_ORGANISATION, beneficiary_id=service.beneficiary_id)
-    apply_changes(service, changes, SERVICE_FIELDS)
-    write(actor=actor, obj=service)
+    write_changes(actor=actor, obj=service, changes=changes, allowed=SERVICE_FIELDS)
     return service
 
 
@@ -78,6 +76,5 @@ def update_institution(*, actor: Actor, institution: Institution, **changes: Any
     """Rename, re-classify or move an institution to the other service of its administration.
     Figures are kept per institution and joined to services when read: nothing to recompute."""
     require(actor, Verb.MANAGE_ORGANISATION, beneficiary_id=institution.beneficiary_id)
-    apply_changes(institution, changes, INSTITUTION_FIELDS)
-    write(actor=actor, obj=institution)
+    write_changes(actor=actor, obj=institution, changes=changes, allowed=INSTITUTION_FIELDS)
     return institution

@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matrica.audit.services import (
-    apply_changes,
     delete_audited,
     record_created,
     required_reason,
     write,
+    write_changes,
 )
 from matrica.framework.models import CompetencyArea, Conferral, Level, Module
 from matrica.staff.models import StaffMember
@@ -140,8 +140,10 @@ def correct_evidence(
     """Correct a piece of evidence (wrong date, area or level); the reason goes to the trail."""
     require(actor, Verb.RECORD_EVIDENCE, beneficiary_id=completion.staff_member.beneficiary_id)
     reason = required_reason(reason, _("Say why the evidence is corrected."))
-    apply_changes(completion, changes, CORRECTABLE_FIELDS)
-    write(actor=actor, obj=completion, message=reason, exclude=["recorded_at"])
+    write_changes(
+        actor=actor, obj=completion, changes=changes, allowed=CORRECTABLE_FIELDS,
+        message=reason, exclude=["recorded_at"],
+    )  # fmt: skip
     report(Change.of_people([completion.staff_member_id]))
     return completion
 

@@ -87,6 +87,8 @@ class Completion(models.Model):
         self.note = self.note.strip()
         if self.source not in self.FROM_DELIVERY and not self.note:
             errors["note"] = _("Say why this evidence is accepted.")
+        if self.source in self.FROM_DELIVERY and not self.module_id:
+            errors["module"] = _("Evidence from a session or e-learning names its module.")
         if errors:
             raise ValidationError(errors)
 
