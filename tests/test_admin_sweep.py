@@ -17,6 +17,7 @@ The findings of issue #13 follow the sweep, each as its own test.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,6 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.contrib import admin
 from django.db import models
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -78,7 +78,11 @@ def url(model: type[models.Model], view: str, *args: Any) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
-def text_of(response: HttpResponse) -> str:
+# The test client's responses carry `json()` and `request` besides an HttpResponse's.
+Response = Any
+
+
+def text_of(response: Response) -> str:
     """The body as a reader sees it: JSON (the autocomplete) with its escapes undone."""
     if response.get("Content-Type", "").startswith("application/json"):
         return json.dumps(response.json(), ensure_ascii=False)
@@ -233,12 +237,12 @@ class Sweep:
         self.client, self.serbia, self.username = client, serbia, username
         self.problems: list[str] = []
 
-    def look(self, what: str, address: str, allowed: set[int]) -> HttpResponse:
+    def look(self, what: str, address: str, allowed: set[int]) -> Response:
         response = self.client.get(address, follow=True)
         self.check(what, response, allowed)
         return response
 
-    def check(self, what: str, response: HttpResponse, allowed: set[int]) -> None:
+    def check(self, what: str, response: Response, allowed: set[int]) -> None:
         if response.status_code not in allowed:
             self.problems.append(f"{what} ({response.request['PATH_INFO']}): "
                                  f"{response.status_code}")  # fmt: skip
@@ -294,9 +298,13 @@ def test_no_page_of_a_model_shows_serbia_to_an_outsider(client, serbia, outsider
     sweep.verdict()
 
 
-def record_views(model: type[models.Model]) -> dict[str, Any]:
-    views = {view: (lambda pk, view=view: url(model, view, pk)) for view in
-             ("change", "history", "delete")}  # fmt: skip
+def record_views(model: type[models.Model]) -> dict[str, Callable[[Any], str]]:
+    """The admin pages of one record, by name, as functions of its id."""
+
+    def view_of(view: str) -> Callable[[Any], str]:
+        return lambda pk: url(model, view, pk)
+
+    views = {view: view_of(view) for view in ("change", "history", "delete")}
     if model._meta.label == "accounts.User":  # Django names it after its own auth app
         views["password"] = lambda pk: reverse("admin:auth_user_password_change", args=[pk])
     return views
