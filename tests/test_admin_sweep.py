@@ -213,21 +213,6 @@ def outsider(role: str, world: World, client: Client) -> str:
 SEARCH_TERMS = ["djordjevic", "Ђердап", "RS-00", "trainer-r"]
 MISSING_ID = 987654
 
-# A bug found by the sweep (see the report of issue #13): `ScopedModelAdmin.get_form` passes
-# `change` positionally, which Django's `UserAdmin.get_form(request, obj=None, **kwargs)` does
-# not take, so every add and change page of accounts answers 500.
-USER_FORM_500 = pytest.mark.xfail(
-    strict=True,
-    reason="admin_scoping.ScopedModelAdmin.get_form passes `change` positionally to "
-    "UserAdmin.get_form: the user add and change pages answer 500",
-)
-
-
-def with_marks(params: list[Any], broken: set[Any]) -> list[Any]:
-    return [
-        pytest.param(*p, marks=USER_FORM_500) if p in broken else pytest.param(*p) for p in params
-    ]
-
 
 class Sweep:
     """Collects everything wrong across the pages of one test, so that one failure names
@@ -271,15 +256,11 @@ def test_the_sweep_covers_the_relations_the_issue_names():
 
 
 MODELS = [(model, role) for model in registered_models() for role in OUTSIDERS]
-# The coordinator may add accounts (of national administrators); the training manager may not.
-USER_ADD_FORM = {
-    (m, r) for m, r in MODELS if m._meta.label == "accounts.User" and r != "training-me"
-}
 
 
 @pytest.mark.parametrize(
     ("model", "role"),
-    with_marks(MODELS, USER_ADD_FORM),
+    MODELS,
     ids=[f"{m._meta.label_lower}-{r}" for m, r in MODELS],
 )
 def test_no_page_of_a_model_shows_serbia_to_an_outsider(client, serbia, outsider, model, role):
@@ -354,14 +335,11 @@ def test_a_record_of_serbia_looks_like_one_that_does_not_exist(
 
 
 RELATIONS = [(model, name, role) for model, name in scoped_relations() for role in OUTSIDERS]
-USER_RELATIONS = {
-    (m, n, r) for m, n, r in RELATIONS if m._meta.label == "accounts.User" and r != "training-me"
-}
 
 
 @pytest.mark.parametrize(
     ("model", "field_name", "role"),
-    with_marks(RELATIONS, USER_RELATIONS),
+    RELATIONS,
     ids=[f"{m._meta.label_lower}.{n}-{r}" for m, n, r in RELATIONS],
 )
 def test_no_relation_shows_a_record_of_serbia_to_an_outsider(
@@ -400,12 +378,11 @@ def test_no_relation_shows_a_record_of_serbia_to_an_outsider(
 
 
 OWNED_RELATIONS = scoped_relations()
-USER_OWNED_RELATIONS = {(m, n) for m, n in OWNED_RELATIONS if m._meta.label == "accounts.User"}
 
 
 @pytest.mark.parametrize(
     ("model", "field_name"),
-    with_marks(OWNED_RELATIONS, USER_OWNED_RELATIONS),
+    OWNED_RELATIONS,
     ids=[f"{m._meta.label_lower}.{name}" for m, name in OWNED_RELATIONS],
 )
 def test_the_add_form_prefill_shows_the_owner_the_name_the_sweep_looks_for(
@@ -430,8 +407,7 @@ OWNED_MODELS = [m for m in registered_models() if is_scoped(m)]
 
 @pytest.mark.parametrize(
     "model",
-    with_marks([(m,) for m in OWNED_MODELS], {(m,) for m in OWNED_MODELS
-                                                if m._meta.label == "accounts.User"}),
+    OWNED_MODELS,
     ids=[m._meta.label_lower for m in OWNED_MODELS],
 )  # fmt: skip
 def test_serbias_national_administrator_sees_the_record_the_sweep_looks_for(

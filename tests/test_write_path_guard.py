@@ -248,8 +248,6 @@ def test_the_guard_finds_writes_and_ignores_prose(tmp_path, monkeypatch):
 # The admin: every registered admin is Matrica's, and writes only through actions. --------
 
 ADMINS = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
-# django.contrib.auth registers Group; Matrica's permissions are roles, not groups.
-NOT_MATRICAS = {"auth.Group"}
 
 
 @pytest.mark.parametrize(
@@ -258,14 +256,6 @@ NOT_MATRICAS = {"auth.Group"}
         pytest.param(
             model_admin,
             id=model._meta.label,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="auth.Group stays registered by django.contrib.auth: a superuser "
-                "writes groups through Django's default save, unaudited, though Matrica's "
-                "permissions never read them",
-            )
-            if model._meta.label in NOT_MATRICAS
-            else (),
         )
         for model, model_admin in ADMINS
     ],

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from matrica import records
 from matrica import views as home_views
+from matrica.accounts import views as account_views
 from matrica.staff import urls as staff_urls
 
 admin.site.site_header = "Matrica"
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", home_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", account_views.change_password, name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("framework/", include("matrica.framework.urls")),
     path("", include("matrica.tenancy.urls")),
@@ -21,5 +23,7 @@ urlpatterns = [
     path("training/", include("matrica.training.urls")),
     path("audit/", include("matrica.audit.urls")),
     path("compliance/", include("matrica.compliance.urls")),
+    # The admin's own "change password" goes through the same action (audited, no secret).
+    path("admin/password_change/", account_views.change_password),
     path("admin/", admin.site.urls),
 ]

@@ -128,16 +128,20 @@ def grant_superuser(*, actor: Actor, user: User, is_superuser: bool) -> User:
 
 
 @transaction.atomic
-def set_password(*, actor: Actor, user: User, password: str) -> User:
-    """A user changes their own password, or someone who manages the account sets it. The
-    trail records that it changed and by whom; the hash never leaves the account row."""
+def set_password(*, actor: Actor, user: User, password: str | None) -> User:
+    """A user changes their own password, or someone who manages the account sets it (None:
+    the account can no longer log in with a password). The trail records that it changed and
+    by whom; the hash never leaves the account row."""
     if user.pk != getattr(actor, "pk", None):
         _require_reach(actor, user)
-    try:
-        validate_password(password, user)
-    except ValidationError as error:
-        raise ValidationError({"password": error.messages}) from error
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from error
+        user.set_password(password)
     user.save(update_fields=["password"])
     record(actor=actor, action=AuditEvent.Action.PASSWORD_CHANGE, obj=user)
     return user

@@ -5,7 +5,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -21,14 +22,20 @@ _acting: ContextVar[Any] = ContextVar("matrica_password_actor", default=None)
 
 class AuditedPasswordChangeForm(AdminPasswordChangeForm):
     def save(self, commit: bool = True) -> Any:
-        return actions.set_password(
-            actor=_acting.get(), user=self.user, password=self.cleaned_data["password1"]
-        )
+        # An empty password is the form's way of turning password log-in off.
+        password = self.cleaned_data.get("password1") or None
+        return actions.set_password(actor=_acting.get(), user=self.user, password=password)
+
+
+# Matrica's permissions never read Django's groups; an editable but unused list of them would
+# only be an unaudited way to write.
+admin.site.unregister(Group)
 
 
 @admin.register(User)
 class MatricaUserAdmin(ScopedModelAdmin, UserAdmin):
     write_verb = Verb.MANAGE_USERS
+    form = UserChangeForm  # type: ignore[assignment]  # the password is shown as a summary, never as a field to edit
     change_password_form = AuditedPasswordChangeForm
     list_display = ["username", "first_name", "last_name", "role", "beneficiary", "institution"]
     list_filter = ["role", "beneficiary", "is_active"]

@@ -84,5 +84,11 @@ class User(AbstractUser):
             and self.institution.beneficiary_id != self.beneficiary_id
         ):
             errors["institution"] = str(_("The institution belongs to another administration."))
+        if (
+            self.staff_member is not None
+            and self.beneficiary_id
+            and self.staff_member.beneficiary_id != self.beneficiary_id
+        ):
+            errors["staff_member"] = str(_("This person belongs to another administration."))
         if errors:
             raise ValidationError(errors)

@@ -82,7 +82,8 @@ class AuditEvent(models.Model):
         institution="institution",
         personal=True,
         # The coordinator sees changes to the common matrix, never a national record's.
-        regional_filter=Q(beneficiary__isnull=True),
+        # Accounts' events (sign-ins, including names typed at a failed log-in) are not theirs.
+        regional_filter=Q(beneficiary__isnull=True) & ~Q(object_type__app_label="accounts"),
     )
 
     class Meta:

@@ -14,8 +14,13 @@ def logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 def logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    if user is not None:  # logging out without a session is no event
-        record_sign_in(action=AuditEvent.Action.LOGOUT, user=user, username=user.get_username())
+    if user is None:  # logging out without a session is no event
+        return
+    from django.contrib.auth import get_user_model
+
+    # Django hands over the request's lazy user; the trail needs the account itself.
+    account = get_user_model()._default_manager.get(pk=user.pk)
+    record_sign_in(action=AuditEvent.Action.LOGOUT, user=account, username=account.get_username())
 
 
 def login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any) -> None:

@@ -95,7 +95,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
-        form = super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
         if issubclass(form, ActionForm):
             return with_preparation(form, self.prepare_instance)
         return form

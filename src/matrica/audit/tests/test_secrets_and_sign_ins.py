@@ -69,19 +69,6 @@ def trainer(world: World) -> User:
 # No secret in the trail ------------------------------------------------------------------
 
 
-# Two bugs stand in the way of editing an account in the admin: the user change page answers 500
-# (tenancy/admin_scoping.py, `ScopedModelAdmin.get_form` passes `change` positionally to
-# `UserAdmin.get_form`); with that fixed, the page's form is `ActionForm` (inherited from
-# ScopedModelAdmin ahead of UserAdmin's UserChangeForm in accounts/admin.py), which shows the
-# password hash in a required text field.
-USER_CHANGE_PAGE = pytest.mark.xfail(
-    strict=True,
-    reason="the user change page answers 500 (admin_scoping.ScopedModelAdmin.get_form); behind "
-    "it, MatricaUserAdmin's form is ActionForm, showing and requiring the password hash",
-)
-
-
-@USER_CHANGE_PAGE
 @pytest.mark.parametrize("editor", ["root", "admin-rs"])
 def test_the_account_page_never_shows_the_password_hash(client, world, trainer, editor):
     client.force_login(User.objects.get(username=editor))
@@ -90,7 +77,6 @@ def test_the_account_page_never_shows_the_password_hash(client, world, trainer, 
     assert trainer.password not in response.content.decode()
 
 
-@USER_CHANGE_PAGE
 def test_a_superuser_editing_an_account_in_the_admin_leaves_no_hash_on_the_trail(
     client, world, trainer
 ):
@@ -143,11 +129,6 @@ def test_a_password_set_in_the_admin_is_recorded_without_the_password(client, wo
     assert_no_secret_on_the_trail(old, trainer.password)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accounts/admin.py AuditedPasswordChangeForm.save passes the empty password1 to "
-    "actions.set_password, which refuses it: disabling password log-in answers 500",
-)
 def test_password_log_in_disabled_in_the_admin_is_recorded_without_the_password(
     client, world, trainer
 ):
@@ -246,12 +227,6 @@ def test_an_unknown_name_is_recorded_as_typed_without_the_password(client, world
     assert_no_secret_on_the_trail()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="log-out answers 500 and leaves the user logged in: audit/signin.py logged_out "
-    "passes request.user (a SimpleLazyObject) to audit/services.py record, whose "
-    "ContentType.objects.get_for_model(type(obj)) fails on the wrapper class",
-)
 def test_a_log_out_is_recorded_with_who_and_where(client, trainer):
     log_in(client, "trainer-rs", TYPED)
     client.raise_request_exception = False
@@ -268,12 +243,6 @@ def test_logging_out_without_a_session_records_nothing(client, world):
     assert not sign_in_events(AuditEvent.Action.LOGOUT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the admin site's own password change (/admin/password_change/, the one screen "
-    "where a user changes their own password) saves through Django's PasswordChangeForm, "
-    "not accounts.actions.set_password: no audit row",
-)
 def test_changing_ones_own_password_is_recorded_without_the_password(client, world):
     admin = world["RS"].users["national_admin"]
     old = admin.password
