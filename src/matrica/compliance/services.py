@@ -31,6 +31,7 @@ from matrica.compliance.models import (
 )
 from matrica.compliance.status import SEVERITY_SQL, Status
 from matrica.framework.models import StaffCategory
+from matrica.tenancy.changes import Change
 
 Progress = Callable[[str], None]
 
@@ -236,6 +237,17 @@ def refresh_all(*, on: datetime.date | None = None, progress: Progress | None = 
 def snapshot_date() -> datetime.date | None:
     snapshot = Snapshot.objects.first()
     return snapshot.as_of if snapshot else None
+
+
+def apply_change(change: Change) -> None:
+    """The one way derived figures follow a change reported by an action
+    (`matrica.tenancy.changes.report`), inside the action's transaction: a change to the common
+    matrix or to an administration's adaptation drops the snapshot; a change to people redoes
+    those people."""
+    if change.common_matrix or change.administrations:
+        framework_changed()  # everyone is computed again: nothing else is left to redo
+        return
+    refresh_people(change.people)
 
 
 def refresh_people(staff_ids: Iterable[int]) -> None:

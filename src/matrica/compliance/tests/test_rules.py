@@ -17,6 +17,7 @@ from matrica.compliance.engine import STATUS_COLUMNS, PeopleFilter, status_query
 from matrica.compliance.scope import ComplianceScope
 from matrica.compliance.selectors import by_area, headline, matrix_dashboard, status_rows
 from matrica.compliance.services import refresh_all, refresh_people
+from matrica.framework.actions import add_deviation
 from matrica.framework.models import (
     CompetencyArea,
     FrameworkVersion,
@@ -26,10 +27,9 @@ from matrica.framework.models import (
     Requirement,
     StaffCategory,
 )
-from matrica.framework.services import add_deviation
 from matrica.staff.models import StaffMember
 from matrica.tenancy.models import Institution
-from matrica.tenancy.scoping import SystemUser
+from matrica.tenancy.scoping import SYSTEM, SystemUser
 from matrica.testing.factories import (
     CompletionFactory,
     InstitutionFactory,
@@ -37,7 +37,7 @@ from matrica.testing.factories import (
     StaffRoleFactory,
     category,
 )
-from matrica.training.services import record_module_completions
+from matrica.training.actions import record_module_completions
 
 pytestmark = pytest.mark.django_db
 
@@ -307,7 +307,7 @@ def serbian_adaptation(world: Any, framework: FrameworkVersion) -> NationalAdapt
         title="Serbian adaptation 2024",
     )
     add_deviation(
-        actor=None,
+        actor=SYSTEM,
         adaptation=adaptation,
         area=area("RAD"),
         category=category("ALL"),
@@ -360,7 +360,7 @@ def adapt(
         title=f"Serbian adaptation {effective_from:%Y}",
     )
     add_deviation(
-        actor=None,
+        actor=SYSTEM,
         adaptation=adaptation,
         area=area(cell[0]),
         category=category(cell[1]),
@@ -886,7 +886,7 @@ def test_recording_evidence_updates_the_snapshot_of_the_person(world):
     refresh_all(on=on)
     member = people[1]
     record_module_completions(
-        actor=None,
+        actor=SYSTEM,
         module=Module.objects.get(code="BA"),
         completed_on=date(2024, 6, 1),
         staff_members=[member],
