@@ -166,9 +166,10 @@ GROUP_COLUMNS = ("beneficiary_id", "institution_id", "primary_category_id", "peo
 
 
 def _upsert(model: type, columns: tuple[str, ...], keys: tuple[str, ...], select: str) -> str:
-    """Add the selected counts to the stored ones (a negative sign takes them away)."""
+    """Add the selected counts to the stored ones (a negative sign takes them away). Only the
+    counts add up: the administration a row belongs to stays as it is."""
     table = model._meta.db_table  # type: ignore[attr-defined]
-    values = [c for c in columns if c not in keys]
+    values = [c for c in columns if c not in (*keys, "beneficiary_id")]
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in values)
     # "WHERE true" lets SQLite parse INSERT … SELECT … ON CONFLICT unambiguously.
     return (

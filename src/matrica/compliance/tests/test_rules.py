@@ -15,7 +15,13 @@ from django.db import connection
 
 from matrica.compliance.engine import STATUS_COLUMNS, PeopleFilter, status_query
 from matrica.compliance.scope import ComplianceScope
-from matrica.compliance.selectors import by_area, headline, matrix_dashboard, status_rows
+from matrica.compliance.selectors import (
+    breakdown,
+    by_area,
+    headline,
+    matrix_dashboard,
+    status_rows,
+)
 from matrica.compliance.services import refresh_all, refresh_people
 from matrica.framework.actions import add_deviation
 from matrica.framework.models import (
@@ -895,3 +901,16 @@ def test_recording_evidence_updates_the_snapshot_of_the_person(world):
     assert normalised(status_rows(ComplianceScope(SystemUser(), on=on))) == normalised(
         engine_rows(on)
     )
+
+
+def test_counts_adjusted_for_a_few_people_stay_with_their_administration(world):
+    people = some_history(world)
+    on = date(2024, 6, 30)
+    refresh_all(on=on)
+    complete(people[1], "RAD", "S", date(2024, 6, 1))
+    refresh_people([people[1].pk])
+    rows = breakdown(ComplianceScope(SystemUser(), on=on), "administration")
+    assert {row.key: row.label for row in rows} == {
+        world["RS"].beneficiary.pk: "Serbia",
+        world["ME"].beneficiary.pk: "Montenegro",
+    }
