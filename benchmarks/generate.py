@@ -17,6 +17,14 @@ from matrica.staff.demo_region import ADMINISTRATIONS
 
 TODAY = datetime.date(2026, 11, 24)
 TABLES = ("beneficiary", "service", "institution", "staff", "role", "completion")
+# The files' layout: data written by an older layout is generated again (2: leaving dates).
+LAYOUT = "2"
+
+
+def is_current(folder: Path) -> bool:
+    """Whether `folder` holds complete data in today's layout."""
+    marker = folder / "layout"
+    return marker.exists() and marker.read_text().strip() == LAYOUT
 
 
 def _date(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
@@ -26,7 +34,11 @@ def _date(rng: random.Random, start: datetime.date, end: datetime.date) -> datet
 def generate(folder: Path, staff_total: int, seed: int = 1) -> dict[str, int]:
     """Write the CSV files into `folder`; ids reference the framework already loaded."""
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / "layout").unlink(missing_ok=True)
     rng = random.Random(seed)
+    # Leaving dates come from a stream of their own: the rest of the data stays as it was
+    # before they were recorded.
+    leavers = random.Random(seed + 1)
     categories = {c.code: c.pk for c in StaffCategory.objects.all()}
     version = FrameworkVersion.objects.order_by("effective_from").first()
     assert version is not None
@@ -66,11 +78,16 @@ def generate(folder: Path, staff_total: int, seed: int = 1) -> dict[str, int]:
             category = rng.choices(codes, weights=mix)[0]
             entry = _date(rng, datetime.date(1995, 1, 1), TODAY)
             active = rng.random() > 0.03
+            # Two in three of those who left have a last day in post (some still to come, in
+            # the next two months); the others left before leaving dates were recorded.
+            leaving = ""
+            if not active and leavers.random() < 2 / 3:
+                leaving = _date(leavers, entry, TODAY + datetime.timedelta(days=60)).isoformat()
             name = f"Person {staff_id}"
             writers["staff"].writerow([
                 staff_id, b_index, institution, f"{spec.code}-{number:07d}", "Person",
                 str(staff_id), categories[category], entry.isoformat(), int(active),
-                f"person {staff_id} {staff_id}", name.lower(),
+                f"person {staff_id} {staff_id}", name.lower(), leaving,
             ])  # fmt: skip
             roles = []
             if rng.random() < 0.06:
@@ -102,4 +119,5 @@ def generate(folder: Path, staff_total: int, seed: int = 1) -> dict[str, int]:
     for handle in files:
         handle.close()
     counts.update(staff=staff_id, role=role_id, completion=completion_id)
+    (folder / "layout").write_text(LAYOUT)
     return counts

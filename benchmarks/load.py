@@ -19,7 +19,7 @@ LAYOUT: dict[str, tuple[str, list[str], dict[str, object]]] = {
     "staff": ("staff_staffmember",
               ["id", "beneficiary_id", "institution_id", "employee_number", "given_name",
                "family_name", "primary_category_id", "entry_date", "active", "search_text",
-               "sort_name"],
+               "sort_name", "leaving_date"],
               {"preferred_language": "en", "email": ""}),
     "role": ("staff_staffrole", ["id", "staff_member_id", "category_id", "start_date"], {}),
     "completion": ("training_completion",
@@ -30,12 +30,19 @@ LAYOUT: dict[str, tuple[str, list[str], dict[str, object]]] = {
 BATCH = 50_000
 
 
-def _rows(path: Path, constants: list[object], booleans: set[int]) -> Iterator[list[object]]:
+NULLABLE = ("leaving_date",)  # an empty field is NULL
+
+
+def _rows(
+    path: Path, constants: list[object], booleans: set[int], nullable: set[int]
+) -> Iterator[list[object]]:
     with path.open(newline="", encoding="utf-8") as handle:
         for row in csv.reader(handle):
             values: list[object] = list(row)
             for index in booleans:
                 values[index] = values[index] == "1"
+            for index in nullable:
+                values[index] = values[index] or None
             yield values + constants
 
 
@@ -49,7 +56,8 @@ def load(folder: Path) -> None:
                 names.append("recorded_at")
                 constants.append(now)
             booleans = {columns.index("active")} if "active" in columns else set()
-            rows = _rows(folder / f"{name}.csv", constants, booleans)
+            nullable = {columns.index(column) for column in NULLABLE if column in columns}
+            rows = _rows(folder / f"{name}.csv", constants, booleans, nullable)
             if connection.vendor == "postgresql":
                 raw = cursor.cursor
                 with raw.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:

@@ -33,7 +33,7 @@ def connect(folder: Path) -> duckdb.DuckDBPyConnection:
     schemas = {
         "staff": "id BIGINT, beneficiary_id INT, institution_id INT, employee_number VARCHAR, "
         "given_name VARCHAR, family_name VARCHAR, primary_category_id INT, entry_date DATE, "
-        "active INT, search_text VARCHAR, sort_name VARCHAR",
+        "active INT, search_text VARCHAR, sort_name VARCHAR, leaving_date DATE",
         "role": "id BIGINT, staff_id BIGINT, category_id INT, start_date DATE",
         "completion": "id BIGINT, staff_id BIGINT, area_id INT, level_id INT, completed_on DATE, "
         "valid_until DATE",
@@ -57,7 +57,10 @@ def status_sql(on: datetime.date, window_days: int) -> str:
     all_staff = StaffCategory.objects.get(applies_to_all=True).pk
     d = f"DATE '{on.isoformat()}'"
     return f"""
-WITH people AS (SELECT * FROM staff WHERE active = 1 AND entry_date <= {d}),
+WITH people AS (
+    -- in post on the date: entered by then, and active or not yet past their last day
+    SELECT * FROM staff WHERE entry_date <= {d} AND (active = 1 OR leaving_date >= {d})
+),
 held AS (
     SELECT staff_id, category_id, greatest(min(since), DATE '{first.isoformat()}') AS since
     FROM (

@@ -68,7 +68,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     load_framework()
-    if not (args.data / "completion.csv").exists():
+    if not generate.is_current(args.data):
         started = time.perf_counter()
         counts = generate.generate(args.data, args.staff)
         print(f"generated {counts} in {time.perf_counter() - started:.1f} s", flush=True)

@@ -197,7 +197,7 @@ def status_query(on: datetime.date, people: PeopleFilter) -> tuple[str, list[Any
         for beneficiary_id, rule in rules
     )  # fmt: skip
     people_condition = f"AND {people.condition}" if people.condition else ""
-    params += [on.isoformat(), *people.params]
+    params += [on.isoformat(), on.isoformat(), *people.params]
     params += [first_version.effective_from.isoformat(), all_staff, on.isoformat(), on.isoformat()]
     evidence, evidence_params = _evidence_cte(dialect, on, rank, refreshed_until)
     params += evidence_params
@@ -209,7 +209,9 @@ people AS (
     SELECT s.id AS staff_id, s.beneficiary_id, s.institution_id, s.primary_category_id,
            s.entry_date
     FROM {staff} s
-    WHERE s.active AND s.entry_date <= {d} {people_condition}
+    -- In post on the date: entered by then, and not left before it (a leaver's last day still
+    -- counts). Inactive people without a leaving date are never counted.
+    WHERE s.entry_date <= {d} AND (s.active OR s.leaving_date >= {d}) {people_condition}
 ),
 held AS (
     -- The columns of the matrix a person is in on the date, and since when (the deadline

@@ -80,6 +80,7 @@ class Person:
     active: bool
     role: Role | None
     completions: tuple[Evidence, ...]
+    leaving: date | None = None  # the last day in post; a leaver is never active
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,10 @@ def reference_statuses(
     window_days: int,
 ) -> dict[tuple[str, str], Outcome]:
     """Every requirement of one person on `on`, keyed by (area code, column code)."""
-    # 1. Who is counted.
-    if not person.active or person.entry > on or on < first_effective:
+    # 1. Who is counted: in post on the date (a leaver's last day included); inactive people
+    # without a leaving date never.
+    in_post = person.active or (person.leaving is not None and person.leaving >= on)
+    if not in_post or person.entry > on or on < first_effective:
         return {}
     # 2. The columns held on the date, and since when.
     since = {"ALL": person.entry, person.primary: person.entry}
@@ -161,27 +164,39 @@ def completions(draw: st.DrawFn) -> Evidence:
     )
 
 
-people = st.builds(
-    Person,
-    entry=days(date(2019, 1, 1), date(2026, 12, 31)),
-    primary=st.sampled_from(PRIMARY_CATEGORIES),
-    active=st.sampled_from((True, True, True, False)),
-    role=st.none() | roles(),
-    completions=st.lists(completions(), max_size=8).map(tuple),
-)
-histories = st.lists(people, min_size=1, max_size=4)
+@st.composite
+def people(draw: st.DrawFn) -> Person:
+    """In post, left on a date, or inactive from before leaving dates were recorded."""
+    entry = draw(days(date(2019, 1, 1), date(2026, 12, 31)))
+    standing = draw(st.sampled_from(("active", "active", "active", "left", "inactive")))
+    leaving = None
+    if standing == "left":
+        leaving = entry + datetime.timedelta(days=draw(st.integers(0, 2500)))
+    return Person(
+        entry=entry,
+        primary=draw(st.sampled_from(PRIMARY_CATEGORIES)),
+        active=standing == "active",
+        role=draw(st.none() | roles()),
+        completions=draw(st.lists(completions(), max_size=8).map(tuple)),
+        leaving=leaving,
+    )
+
+
+histories = st.lists(people(), min_size=1, max_size=4)
 FIRST_ASKED, LAST_ASKED = date(2021, 1, 1), date(2027, 12, 31)
 
 
 def edges(history: list[Person]) -> list[date]:
-    """Dates where a rule changes its answer for this history: entries, role changes, deadlines,
-    completions, valid-until days and the start of their expiring windows, each with the days
-    either side."""
+    """Dates where a rule changes its answer for this history: entries, leaving days, role
+    changes, deadlines, completions, valid-until days and the start of their expiring windows,
+    each with the days either side."""
     one, window = datetime.timedelta(days=1), datetime.timedelta(days=90)
     starts = [date(2021, 1, 1)]
     found: list[date] = []
     for entry in history:
         starts.append(entry.entry)
+        if entry.leaving is not None:
+            found.append(entry.leaving)
         if entry.role is not None:
             starts.append(entry.role.start)
             if entry.role.end is not None:
@@ -240,6 +255,7 @@ def record(history: list[Person], institution: Institution) -> list[int]:
             entry_date=entry.entry,
             primary_category=category(entry.primary),
             active=entry.active,
+            leaving_date=entry.leaving,
         )
         if entry.role is not None:
             StaffRoleFactory.create(

@@ -162,11 +162,37 @@ def prison(world: Any) -> Institution:
 # --- 1. Who is counted on a date D --------------------------------------------------------------
 
 
-def test_inactive_staff_are_not_counted(world, prison):
+def test_inactive_staff_without_a_leaving_date_are_never_counted(world, prison):
     member = person(institution=prison, active=False)
     complete(member, "RAD", "A", date(2022, 1, 10))
     for on in (date(2021, 6, 1), date(2023, 6, 30), date(2026, 1, 1)):
         assert rows_of(member, on) == []
+
+
+def test_leavers_are_counted_on_their_last_day(world, prison):
+    member = person(institution=prison, active=False, leaving_date=date(2024, 6, 30))
+    complete(member, "RAD", "A", date(2022, 1, 10))
+    assert status_of(member, "RAD", "ALL", date(2024, 6, 30)) == "current"
+
+
+def test_leavers_are_not_counted_the_day_after_their_last(world, prison):
+    member = person(institution=prison, active=False, leaving_date=date(2024, 6, 30))
+    assert rows_of(member, date(2024, 7, 1)) == []
+    assert rows_of(member, date(2026, 1, 1)) == []
+
+
+def test_leavers_still_count_in_figures_for_dates_before_they_left(world, prison):
+    member = person(
+        institution=prison,
+        active=False,
+        entry_date=date(2020, 3, 1),
+        leaving_date=date(2024, 6, 30),
+    )
+    complete(member, "RAD", "A", date(2022, 1, 10))
+    assert status_of(member, "RAD", "ALL", date(2020, 2, 29)) is None  # not yet in post
+    assert status_of(member, "RAD", "ALL", date(2023, 6, 30)) == "current"
+    indicators = headline(system_scope(prison, date(2023, 6, 30)))
+    assert indicators.people.value == 4  # the three people of the world's prison, and the leaver
 
 
 def test_staff_whose_entry_is_after_the_date_are_not_counted(world, prison):
