@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 from matrica.compliance.status import Status
@@ -58,7 +57,7 @@ class Dialect:
 @dataclass(frozen=True)
 class PeopleFilter:
     """Which people a computation covers: a SQL condition on `s` (the staff table) with its
-    parameters, e.g. a scoped queryset's ids, or an explicit list."""
+    parameters: everyone, a list of people, or the people of some institutions (a subquery)."""
 
     condition: str = ""
     params: tuple[Any, ...] = ()
@@ -78,23 +77,6 @@ class PeopleFilter:
             set(StaffMember.objects.filter(pk__in=ids).values_list("beneficiary_id", flat=True))
         )
         return cls(f"s.id IN ({', '.join(['%s'] * len(ids))})", ids, beneficiaries)
-
-    @classmethod
-    def beneficiaries(cls, beneficiary_ids: Iterable[int]) -> PeopleFilter:
-        ids = tuple(sorted(set(beneficiary_ids)))
-        if not ids:
-            return cls("1 = 0")
-        return cls(f"s.beneficiary_id IN ({', '.join(['%s'] * len(ids))})", ids)
-
-    @classmethod
-    def queryset(cls, queryset: Any) -> PeopleFilter:
-        """People of a (scoped) StaffMember queryset: the scope is applied by the same
-        `visible_to` as every page."""
-        try:
-            sql, params = queryset.values("pk").query.sql_with_params()
-        except EmptyResultSet:  # an empty scope (`.none()`) has no SQL: it matches nobody
-            return cls("1 = 0")
-        return cls(f"s.id IN ({sql})", tuple(params))
 
 
 STATUS_COLUMNS = (

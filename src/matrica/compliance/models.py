@@ -1,4 +1,4 @@
-"""Derived compliance tables. Only matrica.compliance.engine writes them; nothing here is ever
+"""Derived compliance tables. Only matrica.compliance.services writes them; nothing here is ever
 edited by hand, and everything here can be rebuilt from evidence with `matrica compliance
 refresh`."""
 
@@ -97,7 +97,6 @@ class PersonStatus(PlacedRow):
     at_level = models.BooleanField()
     expiring = models.PositiveSmallIntegerField()
     overdue = models.PositiveSmallIntegerField()
-    worst = models.CharField(max_length=10, choices=Status.choices)
     severity = models.PositiveSmallIntegerField(help_text="0 = overdue … 4 = current")
 
     tenancy = PERSONAL
@@ -106,11 +105,7 @@ class PersonStatus(PlacedRow):
         indexes = [models.Index(fields=["institution", "severity"])]
 
     def __str__(self) -> str:
-        return f"{self.staff_member_id}: {self.worst}"
-
-    @property
-    def compliant(self) -> bool:
-        return self.satisfied == self.requirements
+        return f"{self.staff_member_id}: {self.satisfied}/{self.requirements}"
 
 
 class CellCount(models.Model):

@@ -29,6 +29,14 @@ from matrica.compliance.models import (
 )
 from matrica.compliance.scope import ComplianceScope
 from matrica.compliance.services import snapshot_date
+from matrica.compliance.sql import (
+    CELL_COLUMNS,
+    GROUP_COLUMNS,
+    PERSON_COLUMNS,
+    per_cell,
+    per_group,
+    per_person,
+)
 from matrica.compliance.status import SEVERITY, SEVERITY_SQL, Status
 from matrica.framework.models import CompetencyArea, StaffCategory
 from matrica.staff.models import StaffMember
@@ -111,60 +119,32 @@ def status_relation(scope: ComplianceScope, *, personal: bool) -> tuple[str, lis
     return f"SELECT {', '.join(STATUS_COLUMNS)} FROM {table} WHERE {condition}", params
 
 
-def _status_sums() -> str:
-    return ", ".join(
-        f"SUM(CASE WHEN status = '{status}' THEN 1 ELSE 0 END) AS {status}" for status in STATUSES
-    )
-
-
 def _cell_source(scope: ComplianceScope) -> tuple[str, list[Any]]:
     """Counts per institution and matrix cell, shaped like CellCount."""
     if scope.from_snapshot:
         condition, params = _ids_condition("institution_id", scope.institutions())
-        columns = "beneficiary_id, institution_id, area_id, category_id, people, " + ", ".join(
-            STATUSES
-        )
+        columns = ", ".join(("beneficiary_id", "institution_id", "area_id", "category_id",
+                             *CELL_COLUMNS))  # fmt: skip
         return f"SELECT {columns} FROM {CellCount._meta.db_table} WHERE {condition}", params
     relation, params = status_relation(scope, personal=False)
-    return (
-        f"SELECT beneficiary_id, institution_id, area_id, category_id, COUNT(*) AS people, "
-        f"{_status_sums()} FROM ({relation}) statuses "
-        f"GROUP BY beneficiary_id, institution_id, area_id, category_id",
-        params,
-    )
+    return per_cell(f"({relation}) statuses"), params
 
 
 def _group_source(scope: ComplianceScope) -> tuple[str, list[Any]]:
     """Counts per institution and primary category, shaped like GroupCount."""
     if scope.from_snapshot:
         condition, params = _ids_condition("institution_id", scope.institutions())
-        return (
-            f"SELECT beneficiary_id, institution_id, primary_category_id, people, compliant, "
-            f"aware, at_level, with_expiring, with_overdue FROM {GroupCount._meta.db_table} "
-            f"WHERE {condition}",
-            params,
-        )
+        columns = ", ".join(("beneficiary_id", "institution_id", "primary_category_id",
+                             *GROUP_COLUMNS))  # fmt: skip
+        return f"SELECT {columns} FROM {GroupCount._meta.db_table} WHERE {condition}", params
     relation, params = status_relation(scope, personal=False)
-    satisfied = f"status IN ('{Status.CURRENT}', '{Status.EXPIRING}')"
-    per_person = f"""
-SELECT staff_member_id, beneficiary_id, institution_id, primary_category_id,
-       MIN(CASE WHEN {satisfied} THEN 1 ELSE 0 END) AS compliant,
-       MIN(CASE WHEN category_id = %s AND NOT ({satisfied}) THEN 0 ELSE 1 END) AS aware,
-       MIN(CASE WHEN category_id = primary_category_id AND NOT ({satisfied}) THEN 0 ELSE 1 END)
-           AS at_level,
-       MAX(CASE WHEN status = '{Status.EXPIRING}' THEN 1 ELSE 0 END) AS with_expiring,
-       MAX(CASE WHEN status = '{Status.OVERDUE}' THEN 1 ELSE 0 END) AS with_overdue
-FROM ({relation}) statuses
-GROUP BY staff_member_id, beneficiary_id, institution_id, primary_category_id
-"""
     all_staff = StaffCategory.objects.get(applies_to_all=True).pk
-    return (
-        f"SELECT beneficiary_id, institution_id, primary_category_id, COUNT(*) AS people, "
-        f"SUM(compliant) AS compliant, SUM(aware) AS aware, SUM(at_level) AS at_level, "
-        f"SUM(with_expiring) AS with_expiring, SUM(with_overdue) AS with_overdue "
-        f"FROM ({per_person}) people GROUP BY beneficiary_id, institution_id, primary_category_id",
-        [all_staff, *params],  # the placeholder in the SELECT list comes first
+    standing = per_person(
+        f"({relation}) statuses",
+        all_staff=all_staff,
+        columns=tuple(column for column in PERSON_COLUMNS if column != "severity"),
     )
+    return per_group(f"({standing}) standing"), params
 
 
 # How a breakdown joins to get its label; `g` is the group source.

@@ -29,7 +29,14 @@ from matrica.compliance.models import (
     Snapshot,
     TrendPoint,
 )
-from matrica.compliance.status import SEVERITY_SQL, Status
+from matrica.compliance.sql import (
+    CELL_COLUMNS,
+    GROUP_COLUMNS,
+    PERSON_COLUMNS,
+    per_cell,
+    per_group,
+    per_person,
+)
 from matrica.framework.models import StaffCategory
 from matrica.tenancy.changes import Change
 
@@ -42,15 +49,37 @@ def _execute(sql: str, params: Iterable[Any] = ()) -> int:
         return cursor.rowcount
 
 
-def _bulk_session() -> None:
-    """Settings for a run over the whole region, inside its transaction only. PostgreSQL
-    underestimates the join of people to the rules and would pick per-row index loops and an
-    on-disk sort of millions of rows; hash joins and hash aggregates in memory win."""
-    if connection.vendor == "postgresql":
-        _execute("SET LOCAL work_mem = '256MB'")
-        _execute("SET LOCAL maintenance_work_mem = '256MB'")
-        _execute("SET LOCAL enable_nestloop = off")
-        _execute("SET LOCAL enable_sort = off")
+BULK_SETTINGS = {
+    "work_mem": "256MB",
+    "maintenance_work_mem": "256MB",
+    "enable_nestloop": "off",
+    "enable_sort": "off",
+}
+
+
+@contextmanager
+def _bulk_session() -> Iterator[None]:
+    """Settings for a run over many people. PostgreSQL underestimates the join of people to the
+    rules and would pick per-row index loops and an on-disk sort of millions of rows; hash joins
+    and hash aggregates in memory win. The settings are the transaction's own and are put back
+    afterwards: the caller's transaction may go on with other work."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, current_setting(name) FROM unnest(%s::text[]) AS name",
+            [list(BULK_SETTINGS)],
+        )
+        before = dict(cursor.fetchall())
+    _set_local(BULK_SETTINGS)
+    yield
+    _set_local(before)  # an error instead rolls back to a savepoint, which undoes them too
+
+
+def _set_local(settings: dict[str, str]) -> None:
+    for name, value in settings.items():
+        _execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 def _clear(*models: type) -> None:
@@ -103,74 +132,40 @@ def _insert_statuses(on: datetime.date, people: PeopleFilter, *, by_person: bool
 
 
 def _person_summary_sql(where: str) -> str:
-    """Per person, from the requirement rows: how many are satisfied, whether basic awareness
-    (the all-staff column) and their own category's level are held, and the worst status.
-    A person's rows share their administration, institution and category: grouping by person
-    alone lets SQLite aggregate along the key instead of sorting 1.6 M rows first."""
-    satisfied = f"status IN ('{Status.CURRENT}', '{Status.EXPIRING}')"
-    worst = " ".join(
-        f"WHEN SUM(CASE WHEN status = '{status}' THEN 1 ELSE 0 END) > 0 THEN '{status}'"
-        for status in (Status.OVERDUE, Status.EXPIRED, Status.MISSING, Status.EXPIRING)
+    """Fill PersonStatus for the people whose requirement rows match `where`."""
+    columns = ", ".join(("staff_member_id", "beneficiary_id", "institution_id",
+                         "primary_category_id", *PERSON_COLUMNS))  # fmt: skip
+    summary = per_person(
+        RequirementStatus._meta.db_table, all_staff=_all_staff_category(), where=where
     )
-    return f"""
-INSERT INTO {PersonStatus._meta.db_table}
-    (staff_member_id, beneficiary_id, institution_id, primary_category_id, requirements,
-     satisfied, aware, at_level, expiring, overdue, worst, severity)
-SELECT staff_member_id, MIN(beneficiary_id), MIN(institution_id), MIN(primary_category_id),
-       COUNT(*),
-       SUM(CASE WHEN {satisfied} THEN 1 ELSE 0 END),
-       SUM(CASE WHEN category_id = %s AND NOT ({satisfied}) THEN 1 ELSE 0 END) = 0,
-       SUM(CASE WHEN category_id = primary_category_id AND NOT ({satisfied}) THEN 1 ELSE 0 END) = 0,
-       SUM(CASE WHEN status = '{Status.EXPIRING}' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN status = '{Status.OVERDUE}' THEN 1 ELSE 0 END),
-       CASE {worst} ELSE '{Status.CURRENT}' END,
-       MIN({SEVERITY_SQL})
-FROM {RequirementStatus._meta.db_table}
-WHERE {where}
-GROUP BY staff_member_id
-"""
+    return f"INSERT INTO {PersonStatus._meta.db_table} ({columns}) {summary}"
+
+
+CELL_KEYS = ("institution_id", "area_id", "category_id")
+GROUP_KEYS = ("institution_id", "primary_category_id")
+CELL_TABLE = ("beneficiary_id", *CELL_KEYS, *CELL_COLUMNS)
+GROUP_TABLE = ("beneficiary_id", *GROUP_KEYS, *GROUP_COLUMNS)
 
 
 def _cell_select(where: str, sign: int = 1) -> str:
-    def count(status: Status) -> str:
-        return f"{sign} * SUM(CASE WHEN status = '{status}' THEN 1 ELSE 0 END)"
-
-    return f"""
-SELECT beneficiary_id, institution_id, area_id, category_id, {sign} * COUNT(*),
-       {count(Status.CURRENT)}, {count(Status.EXPIRING)}, {count(Status.EXPIRED)},
-       {count(Status.MISSING)}, {count(Status.OVERDUE)}
-FROM {RequirementStatus._meta.db_table}
-WHERE {where}
-GROUP BY beneficiary_id, institution_id, area_id, category_id
-"""
+    return per_cell(RequirementStatus._meta.db_table, where=where, sign=sign)
 
 
 def _group_select(where: str, sign: int = 1) -> str:
-    return f"""
-SELECT beneficiary_id, institution_id, primary_category_id, {sign} * COUNT(*),
-       {sign} * SUM(CASE WHEN satisfied = requirements THEN 1 ELSE 0 END),
-       {sign} * SUM(CASE WHEN aware THEN 1 ELSE 0 END),
-       {sign} * SUM(CASE WHEN at_level THEN 1 ELSE 0 END),
-       {sign} * SUM(CASE WHEN expiring > 0 THEN 1 ELSE 0 END),
-       {sign} * SUM(CASE WHEN overdue > 0 THEN 1 ELSE 0 END)
-FROM {PersonStatus._meta.db_table}
-WHERE {where}
-GROUP BY beneficiary_id, institution_id, primary_category_id
-"""
+    return per_group(PersonStatus._meta.db_table, where=where, sign=sign)
 
 
-CELL_COLUMNS = ("beneficiary_id", "institution_id", "area_id", "category_id", "people",
-                "current", "expiring", "expired", "missing", "overdue")  # fmt: skip
-GROUP_COLUMNS = ("beneficiary_id", "institution_id", "primary_category_id", "people",
-                 "compliant", "aware", "at_level", "with_expiring", "with_overdue")  # fmt: skip
-
-
-def _upsert(model: type, columns: tuple[str, ...], keys: tuple[str, ...], select: str) -> str:
+def _upsert(
+    model: type,
+    columns: tuple[str, ...],
+    keys: tuple[str, ...],
+    counts: tuple[str, ...],
+    select: str,
+) -> str:
     """Add the selected counts to the stored ones (a negative sign takes them away). Only the
-    counts add up: the administration a row belongs to stays as it is."""
+    counts add up: the other columns (the administration) stay as they are."""
     table = model._meta.db_table  # type: ignore[attr-defined]
-    values = [c for c in columns if c not in (*keys, "beneficiary_id")]
-    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in values)
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counts)
     # "WHERE true" lets SQLite parse INSERT … SELECT … ON CONFLICT unambiguously.
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM ({select}) delta WHERE true "
@@ -180,19 +175,17 @@ def _upsert(model: type, columns: tuple[str, ...], keys: tuple[str, ...], select
 
 def _count_sqls(where: str) -> list[str]:
     return [
-        f"INSERT INTO {CellCount._meta.db_table} ({', '.join(CELL_COLUMNS)}) {_cell_select(where)}",
-        f"INSERT INTO {GroupCount._meta.db_table} ({', '.join(GROUP_COLUMNS)}) "
+        f"INSERT INTO {CellCount._meta.db_table} ({', '.join(CELL_TABLE)}) {_cell_select(where)}",
+        f"INSERT INTO {GroupCount._meta.db_table} ({', '.join(GROUP_TABLE)}) "
         f"{_group_select(where)}",
     ]
 
 
-CELL_KEYS = ("institution_id", "area_id", "category_id")
-GROUP_KEYS = ("institution_id", "primary_category_id")
-
-
 def _adjust_counts(where: str, params: tuple[int, ...], sign: int) -> None:
-    _execute(_upsert(CellCount, CELL_COLUMNS, CELL_KEYS, _cell_select(where, sign)), params)
-    _execute(_upsert(GroupCount, GROUP_COLUMNS, GROUP_KEYS, _group_select(where, sign)), params)
+    cells = _upsert(CellCount, CELL_TABLE, CELL_KEYS, CELL_COLUMNS, _cell_select(where, sign))
+    groups = _upsert(GroupCount, GROUP_TABLE, GROUP_KEYS, GROUP_COLUMNS, _group_select(where, sign))
+    _execute(cells, params)
+    _execute(groups, params)
 
 
 def _all_staff_category() -> int:
@@ -213,26 +206,32 @@ def refresh_all(*, on: datetime.date | None = None, progress: Progress | None = 
     on = on or timezone.localdate()
     started = time.perf_counter()
     step = progress or (lambda _label: None)
-    _bulk_session()
-    _clear(CellCount, GroupCount, PersonStatus, RequirementStatus)
-    step("statuses")
-    with _indexes_rebuilt_after(RequirementStatus, PersonStatus):
-        # PostgreSQL's hash aggregate emits rows in no useful order: sorting them by person
-        # costs about 5 % of a full refresh and halves the time of recording a session (its
-        # people's rows were spread over one page each). SQLite's plan groups by person already.
-        _insert_statuses(on, PeopleFilter.everyone(), by_person=connection.vendor == "postgresql")
-        step("people")
-        _execute(_person_summary_sql("1 = 1"), [_all_staff_category()])
-    step("counts")
-    for sql in _count_sqls("1 = 1"):
-        _execute(sql)
-    # Fresh statistics, or the planner takes the rebuilt tables for empty and scans millions of
-    # rows where an index finds thirty (measured: 7.6 s instead of 0.05 s at a million staff).
-    for model in (RequirementStatus, PersonStatus, CellCount, GroupCount):
-        _execute(f"ANALYZE {model._meta.db_table}")
+    with _bulk_session():
+        _clear(CellCount, GroupCount, PersonStatus, RequirementStatus)
+        step("statuses")
+        with _indexes_rebuilt_after(RequirementStatus, PersonStatus):
+            # PostgreSQL's hash aggregate emits rows in no useful order: sorting them by person
+            # costs about 5 % of a full refresh and halves the time of recording a session (its
+            # people's rows were spread over one page each). SQLite's plan groups by person
+            # already.
+            _insert_statuses(on, PeopleFilter.everyone(), by_person=_sorts_by_person())
+            step("people")
+            _execute(_person_summary_sql("1 = 1"))
+        step("counts")
+        for sql in _count_sqls("1 = 1"):
+            _execute(sql)
+        # Fresh statistics, or the planner takes the rebuilt tables for empty and scans millions
+        # of rows where an index finds thirty (measured: 7.6 s instead of 0.05 s at a million
+        # staff).
+        for model in (RequirementStatus, PersonStatus, CellCount, GroupCount):
+            _execute(f"ANALYZE {model._meta.db_table}")
     seconds = time.perf_counter() - started
     _record_snapshot(on, seconds)
     return seconds
+
+
+def _sorts_by_person() -> bool:
+    return connection.vendor == "postgresql"
 
 
 def snapshot_date() -> datetime.date | None:
@@ -265,7 +264,7 @@ def refresh_people(staff_ids: Iterable[int]) -> None:
         _execute(f"DELETE FROM {RequirementStatus._meta.db_table} WHERE {by_person}", params)
         _execute(f"DELETE FROM {PersonStatus._meta.db_table} WHERE {by_person}", params)
         _insert_statuses(on, PeopleFilter.ids(ids))
-        _execute(_person_summary_sql(by_person), [_all_staff_category(), *params])
+        _execute(_person_summary_sql(by_person), params)
         _adjust_counts(by_person, params, 1)
 
 
@@ -298,32 +297,37 @@ def refresh_trend(
     """Share compliant at each quarter end of the last five years, per institution and
     category: the engine run once per quarter, aggregated in SQL."""
     until = until or timezone.localdate()
-    _bulk_session()
-    _clear(TrendPoint)
     ends = quarter_ends(until)
-    satisfied = f"status IN ('{Status.CURRENT}', '{Status.EXPIRING}')"
-    for index, end in enumerate(ends, start=1):
-        query = status_query(end, PeopleFilter.everyone())
-        if query is not None:
-            sql, params = query
-            _execute(
-                f"""
-INSERT INTO {TrendPoint._meta.db_table}
-    (quarter_end, beneficiary_id, institution_id, primary_category_id, people, compliant)
-SELECT %s, beneficiary_id, institution_id, primary_category_id, COUNT(*), SUM(compliant)
-FROM (
-    SELECT staff_member_id, beneficiary_id, institution_id, primary_category_id,
-           MIN(CASE WHEN {satisfied} THEN 1 ELSE 0 END) AS compliant
-    FROM ({sql}) statuses
-    GROUP BY staff_member_id, beneficiary_id, institution_id, primary_category_id
-) people
-GROUP BY beneficiary_id, institution_id, primary_category_id
-""",
-                [end.isoformat(), *params],
-            )
-        if progress:
-            progress(index, len(ends))
+    all_staff = _all_staff_category()
+    with _bulk_session():
+        _clear(TrendPoint)
+        for index, end in enumerate(ends, start=1):
+            _insert_trend_point(end, PeopleFilter.everyone(), all_staff)
+            if progress:
+                progress(index, len(ends))
     return len(ends)
+
+
+TREND_COLUMNS = ("quarter_end", "beneficiary_id", "institution_id", "primary_category_id",
+                 "people", "compliant")  # fmt: skip
+
+
+def _insert_trend_point(end: datetime.date, people: PeopleFilter, all_staff: int) -> None:
+    """The trend at `end` for these people: per institution and category, how many were
+    counted and how many were compliant (the engine for that date, aggregated in SQL)."""
+    query = status_query(end, people)
+    if query is None:
+        return
+    sql, params = query
+    standing = per_person(
+        f"({sql}) statuses", all_staff=all_staff, columns=("requirements", "satisfied")
+    )
+    counts = per_group(f"({standing}) standing", columns=("people", "compliant"))
+    _execute(
+        f"INSERT INTO {TrendPoint._meta.db_table} ({', '.join(TREND_COLUMNS)}) "
+        f"SELECT %s, {', '.join(TREND_COLUMNS[1:])} FROM ({counts}) counts",
+        [end.isoformat(), *params],
+    )
 
 
 def framework_changed() -> None:

@@ -14,7 +14,6 @@ class Status(models.TextChoices):
 
 # Worst first: how a grid orders people and which status a cell shows when several apply.
 SEVERITY = [Status.OVERDUE, Status.EXPIRED, Status.MISSING, Status.EXPIRING, Status.CURRENT]
-SATISFIED = frozenset({Status.CURRENT, Status.EXPIRING})
 SEVERITY_SQL = (
     "CASE status "
     + " ".join(f"WHEN '{status}' THEN {rank}" for rank, status in enumerate(SEVERITY))
