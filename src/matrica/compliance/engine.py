@@ -57,7 +57,8 @@ class Dialect:
 @dataclass(frozen=True)
 class PeopleFilter:
     """Which people a computation covers: a SQL condition on `s` (the staff table) with its
-    parameters: everyone, a list of people, or the people of some institutions (a subquery)."""
+    parameters: everyone, a list of people, the people of some administrations, or of some
+    institutions (a subquery)."""
 
     condition: str = ""
     params: tuple[Any, ...] = ()
@@ -77,6 +78,14 @@ class PeopleFilter:
             set(StaffMember.objects.filter(pk__in=ids).values_list("beneficiary_id", flat=True))
         )
         return cls(f"s.id IN ({', '.join(['%s'] * len(ids))})", ids, beneficiaries)
+
+    @classmethod
+    def administrations(cls, beneficiary_ids: Iterable[int]) -> PeopleFilter:
+        """Everyone of these administrations (only their rules are read)."""
+        ids = tuple(sorted(set(beneficiary_ids)))
+        if not ids:
+            return cls("1 = 0")
+        return cls(f"s.beneficiary_id IN ({', '.join(['%s'] * len(ids))})", ids, list(ids))
 
 
 STATUS_COLUMNS = (

@@ -38,6 +38,7 @@ from matrica.compliance.sql import (
     per_person,
 )
 from matrica.framework.models import StaffCategory
+from matrica.staff.models import StaffMember
 from matrica.tenancy.changes import Change
 
 Progress = Callable[[str], None]
@@ -57,13 +58,19 @@ BULK_SETTINGS = {
 }
 
 
+# From this share of the region's staff on, a partial run (an administration's) is faster with
+# the bulk settings; below it, with the planner's own choice of index probes (measured on
+# PostgreSQL at 10 000 staff, docs/performance.md).
+BULK_SHARE = 0.2
+
+
 @contextmanager
-def _bulk_session() -> Iterator[None]:
+def _bulk_session(enabled: bool = True) -> Iterator[None]:
     """Settings for a run over many people. PostgreSQL underestimates the join of people to the
     rules and would pick per-row index loops and an on-disk sort of millions of rows; hash joins
     and hash aggregates in memory win. The settings are the transaction's own and are put back
     afterwards: the caller's transaction may go on with other work."""
-    if connection.vendor != "postgresql":
+    if not enabled or connection.vendor != "postgresql":
         yield
         return
     with connection.cursor() as cursor:
@@ -242,12 +249,14 @@ def snapshot_date() -> datetime.date | None:
 def apply_change(change: Change) -> None:
     """The one way derived figures follow a change reported by an action
     (`matrica.tenancy.changes.report`), inside the action's transaction: a change to the common
-    matrix or to an administration's adaptation drops the snapshot; a change to people redoes
-    those people."""
-    if change.common_matrix or change.administrations:
+    matrix drops the snapshot; a change to an administration's adaptation redoes that
+    administration; a change to people redoes those people."""
+    if change.common_matrix:
         framework_changed()  # everyone is computed again: nothing else is left to redo
         return
-    refresh_people(change.people)
+    with transaction.atomic():
+        refresh_administrations(change.administrations)
+        refresh_people(change.people)
 
 
 def refresh_people(staff_ids: Iterable[int]) -> None:
@@ -266,6 +275,44 @@ def refresh_people(staff_ids: Iterable[int]) -> None:
         _insert_statuses(on, PeopleFilter.ids(ids))
         _execute(_person_summary_sql(by_person), params)
         _adjust_counts(by_person, params, 1)
+
+
+def refresh_administrations(beneficiary_ids: Iterable[int]) -> None:
+    """An administration's rules changed (its adaptation, a deviation): redo the derived figures
+    of its people, for the snapshot date (statuses, summaries and its institutions' counts) and
+    at every point of the trend. Other administrations' rows and the snapshot stay as they are.
+    Runs in the caller's transaction; a no-op before the first full refresh."""
+    on = snapshot_date()
+    ids = tuple(sorted(set(beneficiary_ids)))
+    if on is None or not ids:
+        return
+    people = PeopleFilter.administrations(ids)
+    by_administration, params = _in("beneficiary_id", ids)
+    # Per-person rows are found through their key (the administration's people), counts and
+    # trend points by their administration.
+    their_people = (
+        f"staff_member_id IN (SELECT id FROM {StaffMember._meta.db_table} "
+        f"WHERE {by_administration})"
+    )
+    staff = StaffMember.objects
+    many = staff.filter(beneficiary_id__in=ids).count() >= BULK_SHARE * staff.count()
+    with transaction.atomic(), _bulk_session(many):
+        for table, where in (
+            (CellCount._meta.db_table, by_administration),
+            (GroupCount._meta.db_table, by_administration),
+            (RequirementStatus._meta.db_table, their_people),
+            (PersonStatus._meta.db_table, their_people),
+        ):
+            _execute(f"DELETE FROM {table} WHERE {where}", params)
+        _insert_statuses(on, people, by_person=_sorts_by_person())
+        _execute(_person_summary_sql(their_people), params)
+        for sql in _count_sqls(their_people):
+            _execute(sql, params)
+        ends = sorted(set(TrendPoint.objects.values_list("quarter_end", flat=True)))
+        _execute(f"DELETE FROM {TrendPoint._meta.db_table} WHERE {by_administration}", params)
+        all_staff = _all_staff_category()
+        for end in ends:
+            _insert_trend_point(end, people, all_staff)
 
 
 def forget_people(staff_ids: Iterable[int]) -> None:
