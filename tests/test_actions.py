@@ -408,7 +408,7 @@ def test_actions_report_exactly_who_changed(world, manager, monkeypatch):
     )
     assert heard == [
         changes.Change.of_people([person.pk]),
-        changes.Change.of_administration(world["RS"].beneficiary.pk),
+        changes.Change.of_administration(world["RS"].beneficiary.pk, datetime.date(2024, 1, 1)),
     ], "an institution's city changes no figure"
 
 

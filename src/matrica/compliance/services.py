@@ -255,7 +255,7 @@ def apply_change(change: Change) -> None:
         framework_changed()  # everyone is computed again: nothing else is left to redo
         return
     with transaction.atomic():
-        refresh_administrations(change.administrations)
+        refresh_administrations(change.administrations, since=change.since)
         refresh_people(change.people)
 
 
@@ -277,14 +277,18 @@ def refresh_people(staff_ids: Iterable[int]) -> None:
         _adjust_counts(by_person, params, 1)
 
 
-def refresh_administrations(beneficiary_ids: Iterable[int]) -> None:
-    """An administration's rules changed (its adaptation, a deviation): redo the derived figures
-    of its people, for the snapshot date (statuses, summaries and its institutions' counts) and
-    at every point of the trend. Other administrations' rows and the snapshot stay as they are.
-    Runs in the caller's transaction; a no-op before the first full refresh."""
+def refresh_administrations(
+    beneficiary_ids: Iterable[int], *, since: datetime.date | None = None
+) -> None:
+    """An administration's rules changed (its adaptation, a deviation) from `since` on: redo the
+    derived figures of its people for the snapshot date (statuses, summaries and its
+    institutions' counts) and at the points of the trend from `since` on; earlier points, and
+    other administrations' rows and the snapshot, stay as they are. An adaptation taking effect
+    after the snapshot date changes nothing yet. Runs in the caller's transaction; a no-op
+    before the first full refresh."""
     on = snapshot_date()
     ids = tuple(sorted(set(beneficiary_ids)))
-    if on is None or not ids:
+    if on is None or not ids or (since is not None and since > on):
         return
     people = PeopleFilter.administrations(ids)
     by_administration, params = _in("beneficiary_id", ids)
@@ -308,8 +312,12 @@ def refresh_administrations(beneficiary_ids: Iterable[int]) -> None:
         _execute(_person_summary_sql(their_people), params)
         for sql in _count_sqls(their_people):
             _execute(sql, params)
+        points = TrendPoint.objects.filter(beneficiary_id__in=ids)
+        if since is not None:
+            points = points.filter(quarter_end__gte=since)
         ends = sorted(set(TrendPoint.objects.values_list("quarter_end", flat=True)))
-        _execute(f"DELETE FROM {TrendPoint._meta.db_table} WHERE {by_administration}", params)
+        ends = [end for end in ends if since is None or end >= since]
+        points.delete()
         all_staff = _all_staff_category()
         for end in ends:
             _insert_trend_point(end, people, all_staff)

@@ -221,8 +221,9 @@ ADAPTATION_FIELDS = frozenset({"title", "effective_from"})
 DEVIATION_FIELDS = frozenset({"level", "refresher_months", "deadline_months", "reason"})
 
 
-def _adapted(beneficiary_id: int) -> None:
-    report(Change.of_administration(beneficiary_id))
+def _adapted(adaptation: NationalAdaptation, since: datetime.date | None = None) -> None:
+    """Figures of the adaptation's administration may differ from the day it takes effect."""
+    report(Change.of_administration(adaptation.beneficiary_id, since or adaptation.effective_from))
 
 
 @transaction.atomic
@@ -241,7 +242,7 @@ def create_adaptation(
         title=clean_text(title),
     )  # fmt: skip
     write(actor=actor, obj=adaptation)
-    _adapted(beneficiary.pk)
+    _adapted(adaptation)
     return adaptation
 
 
@@ -250,8 +251,9 @@ def update_adaptation(
     *, actor: Actor, adaptation: NationalAdaptation, **changes: Any
 ) -> NationalAdaptation:
     require(actor, Verb.ADAPT_FRAMEWORK, beneficiary_id=adaptation.beneficiary_id)
+    was_effective = adaptation.effective_from
     write_changes(actor=actor, obj=adaptation, changes=changes, allowed=ADAPTATION_FIELDS)
-    _adapted(adaptation.beneficiary_id)
+    _adapted(adaptation, min(was_effective, adaptation.effective_from))
     return adaptation
 
 
@@ -264,7 +266,7 @@ def withdraw_adaptation(*, actor: Actor, adaptation: NationalAdaptation, reason:
     for deviation in adaptation.deviations.all():
         delete_audited(actor=actor, obj=deviation, message=reason)
     delete_audited(actor=actor, obj=adaptation, message=reason)
-    _adapted(adaptation.beneficiary_id)
+    _adapted(adaptation)
 
 
 @transaction.atomic
@@ -288,7 +290,7 @@ def add_deviation(
         reason=clean_text(reason),
     )  # fmt: skip
     write(actor=actor, obj=deviation)
-    _adapted(adaptation.beneficiary_id)
+    _adapted(adaptation)
     return deviation
 
 
@@ -296,15 +298,15 @@ def add_deviation(
 def change_deviation(*, actor: Actor, deviation: Deviation, **changes: Any) -> Deviation:
     require(actor, Verb.ADAPT_FRAMEWORK, beneficiary_id=deviation.adaptation.beneficiary_id)
     write_changes(actor=actor, obj=deviation, changes=changes, allowed=DEVIATION_FIELDS)
-    _adapted(deviation.adaptation.beneficiary_id)
+    _adapted(deviation.adaptation)
     return deviation
 
 
 @transaction.atomic
 def withdraw_deviation(*, actor: Actor, deviation: Deviation, reason: str) -> None:
     """The cell goes back to the common rule."""
-    beneficiary_id = deviation.adaptation.beneficiary_id
-    require(actor, Verb.ADAPT_FRAMEWORK, beneficiary_id=beneficiary_id)
+    adaptation = deviation.adaptation
+    require(actor, Verb.ADAPT_FRAMEWORK, beneficiary_id=adaptation.beneficiary_id)
     reason = required_reason(reason, _("Say why the deviation is withdrawn."))
     delete_audited(actor=actor, obj=deviation, message=reason)
-    _adapted(beneficiary_id)
+    _adapted(adaptation)

@@ -10,6 +10,7 @@ own transaction, what it changed. Nothing is inferred from model classes or sign
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -21,14 +22,17 @@ class Change:
     people: frozenset[int] = field(default_factory=frozenset)
     administrations: frozenset[int] = field(default_factory=frozenset)
     common_matrix: bool = False
+    # The first date whose figures may differ (an adaptation's effective date): figures for
+    # earlier dates stand. None: any date.
+    since: datetime.date | None = None
 
     @classmethod
     def of_people(cls, staff_ids: Iterable[int]) -> Change:
         return cls(people=frozenset(staff_ids))
 
     @classmethod
-    def of_administration(cls, beneficiary_id: int) -> Change:
-        return cls(administrations=frozenset({beneficiary_id}))
+    def of_administration(cls, beneficiary_id: int, since: datetime.date | None = None) -> Change:
+        return cls(administrations=frozenset({beneficiary_id}), since=since)
 
     def __bool__(self) -> bool:
         return bool(self.people or self.administrations or self.common_matrix)

@@ -247,3 +247,21 @@ def test_the_bulk_settings_end_with_the_refresh_of_an_administration(world, hist
     serbian_deviation(world)
     report(Change.of_administration(world["RS"].beneficiary.pk))
     assert planner_settings_changed() == []
+
+
+def test_an_adaptation_leaves_the_trend_before_it_took_effect_alone(world):
+    from matrica.compliance.models import TrendPoint
+    from matrica.compliance.services import refresh_administrations, refresh_all, refresh_trend
+
+    refresh_all(on=datetime.date(2026, 6, 30))
+    refresh_trend(until=datetime.date(2026, 6, 30))
+    rs = world["RS"].beneficiary
+    since = datetime.date(2025, 1, 1)
+    before = set(TrendPoint.objects.filter(beneficiary=rs).values_list("pk", "quarter_end"))
+    refresh_administrations([rs.pk], since=since)
+    after = set(TrendPoint.objects.filter(beneficiary=rs).values_list("pk", "quarter_end"))
+    kept = {point for point in before if point[1] < since}
+    assert kept
+    assert kept <= after, "points before the adaptation are the same rows"
+    assert not ({point for point in before if point[1] >= since} & after), "later points redone"
+    assert {end for _pk, end in before} == {end for _pk, end in after}
