@@ -102,7 +102,7 @@ def update_user(*, actor: Actor, user: User, **changes: Any) -> User:
     if user.pk == getattr(actor, "pk", None) and {"role", "beneficiary", "is_active"} & set(
         changes
     ):
-        raise ValidationError({"role": _("Nobody changes their own role or access.")})
+        raise ValidationError({"role": _("You cannot change your own role or access.")})
     if "is_staff" in changes:
         raise TypeError("admin-site access follows the role")
     beneficiary = changes.get("beneficiary", user.beneficiary)

@@ -105,11 +105,10 @@ class StaffMember(models.Model):
             self.primary_category.is_role or self.primary_category.applies_to_all
         ):
             errors["primary_category"] = _(
-                "A primary category is a column of the matrix held by itself, not a role or "
-                "“all staff”."
+                "Choose a staff category: a role (trainer, MDT member) or “all staff” is not one."
             )
         if self.leaving_date and self.leaving_date > timezone.localdate():
-            errors["leaving_date"] = _("A leaving date cannot be in the future.")
+            errors["leaving_date"] = _("The last day in post cannot be in the future.")
         if self.leaving_date and self.entry_date and self.leaving_date < self.entry_date:
             errors["leaving_date"] = _("A person cannot leave before their entry into post.")
         if errors:

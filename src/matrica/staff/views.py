@@ -179,7 +179,7 @@ def record_leaving(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         actions.record_leaving(actor=request.user, staff_member=member, **data)
 
     if submitted(request, form, act):
-        return back_to_record(request, member.pk, _("The leaving is recorded."))
+        return back_to_record(request, member.pk, _("The last day in post is recorded."))
     return form_page(request, form, title=title, submit=_("Record leaving"), member=member)
 
 

@@ -53,7 +53,7 @@ def void_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     member = completion.staff_member
     require(request.user, Verb.RECORD_EVIDENCE, beneficiary_id=member.beneficiary_id)
-    title = _("Void the evidence %(area)s, %(level)s, of %(completed_on)s") % {
+    title = _("Void the evidence %(area)s, %(level)s, completed on %(completed_on)s") % {
         "area": completion.area,
         "level": completion.level,
         "completed_on": completion.completed_on.isoformat(),
