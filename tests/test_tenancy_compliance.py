@@ -93,14 +93,14 @@ def test_person_panel_follows_the_staff_record_scope(client, figures, role):
     colleague = figures["RS"].people[1]
     for administration, expected in (("RS", role in DASHBOARD_ROLES), ("ME", False)):
         client.force_login(figures[administration].users[role])
-        response = client.get(reverse("compliance:person", args=[colleague.pk]) + f"?on={ON}")
+        response = client.get(reverse("staff:record", args=[colleague.pk]) + f"?on={ON}")
         assert response.status_code == (200 if expected else 404)
 
 
 def test_own_status_is_visible_to_the_person(client, figures):
     me = figures["RS"].users["staff"]
     client.force_login(me)
-    response = client.get(reverse("compliance:person", args=[me.staff_member_id]) + f"?on={ON}")
+    response = client.get(reverse("staff:record", args=[me.staff_member_id]) + f"?on={ON}")
     assert response.status_code == 200
     assert "RAD" in response.content.decode()
 

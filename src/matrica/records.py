@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 
-from matrica.compliance.views import person_entries
+from matrica.compliance.selectors import person_entries
 from matrica.http import AuthenticatedHttpRequest
 from matrica.pages import as_of
 from matrica.staff.selectors import categories_held, staff_visible_to

@@ -38,7 +38,8 @@ from matrica.compliance.sql import (
     per_person,
 )
 from matrica.compliance.status import SEVERITY, SEVERITY_SQL, Status
-from matrica.framework.models import CompetencyArea, StaffCategory
+from matrica.framework.models import CompetencyArea, Level, StaffCategory
+from matrica.framework.selectors import rules_in_force
 from matrica.staff.models import StaffMember
 from matrica.tenancy.models import Beneficiary, Institution, Service
 
@@ -534,3 +535,26 @@ def trend(scope: ComplianceScope) -> list[TrendRow]:
         TrendRow(row["quarter_end"], share(row["compliant"], row["people"], scope.regional))
         for row in totals
     ]
+
+
+def person_entries(member: StaffMember, on: datetime.date) -> list[dict[str, Any]]:
+    """One person's status against each requirement on `on`, as the engine answers it, with the
+    area, column and levels to show, the national deviation's reason where the administration
+    tightened the cell, and the dates as dates (SQLite returns them as text). The caller fetched
+    the person through their scope."""
+    rows = person_statuses(member, on)
+    _version, _adaptation, rules = rules_in_force(beneficiary_id=member.beneficiary_id, on=on)
+    areas = {a.pk: a for a in CompetencyArea.objects.all()}
+    categories = {c.pk: c for c in StaffCategory.objects.all()}
+    levels = {level.rank: level for level in Level.objects.all()}
+    return sorted(
+        (
+            {**row, "area": areas[row["area_id"]], "category": categories[row["category_id"]],
+             "required": levels[row["required_rank"]], "held": levels.get(row["held_rank"]),
+             "deadline": _as_date(row["deadline"]), "valid_until": _as_date(row["valid_until"]),
+             "deviation_reason": getattr(rules.get((row["area_id"], row["category_id"])),
+                                         "deviation_reason", "")}
+            for row in rows
+        ),
+        key=lambda e: (e["area"].order, e["category"].order),
+    )  # fmt: skip

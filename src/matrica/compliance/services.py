@@ -323,19 +323,6 @@ def refresh_administrations(
             _insert_trend_point(end, people, all_staff)
 
 
-def forget_people(staff_ids: Iterable[int]) -> None:
-    """Take people out of the derived figures before they are deleted: their institutions'
-    counts lose what they contributed, and their rows go."""
-    ids = tuple(sorted(set(staff_ids)))
-    if snapshot_date() is None or not ids:
-        return
-    with transaction.atomic():
-        by_person, params = _in("staff_member_id", ids)
-        _adjust_counts(by_person, params, -1)
-        _execute(f"DELETE FROM {RequirementStatus._meta.db_table} WHERE {by_person}", params)
-        _execute(f"DELETE FROM {PersonStatus._meta.db_table} WHERE {by_person}", params)
-
-
 def quarter_ends(until: datetime.date, years: int = 5) -> list[datetime.date]:
     """The last day of each quarter over `years` years, ending with the quarter before
     `until`, followed by `until` itself."""

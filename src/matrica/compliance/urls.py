@@ -10,5 +10,4 @@ urlpatterns = [
     path("expiring/", views.expiring, name="expiring"),
     path("overdue/", views.overdue, name="overdue"),
     path("export.<str:file_format>", views.export, name="export"),
-    path("person/<int:pk>/", views.person_status, name="person"),
 ]

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-from typing import Any
-
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -13,8 +9,7 @@ from matrica.compliance import exports, selectors
 from matrica.compliance.charts import trend_chart
 from matrica.compliance.scope import ComplianceScope, scope_for
 from matrica.compliance.status import Status
-from matrica.framework.models import CompetencyArea, Level, StaffCategory
-from matrica.framework.selectors import rules_in_force
+from matrica.framework.models import CompetencyArea, StaffCategory
 from matrica.http import AuthenticatedHttpRequest
 from matrica.pages import as_of, paginate, query_without_page, roles_required
 from matrica.staff.models import StaffMember
@@ -150,39 +145,3 @@ def export(request: AuthenticatedHttpRequest, file_format: str) -> HttpResponse:
     if not scope.sees_people:
         raise Http404
     return exports.download(scope, file_format)
-
-
-def person_entries(member: StaffMember, on: datetime.date) -> list[dict[str, Any]]:
-    """One person's status against each requirement on `on`, as the engine answers it, with the
-    area, column and levels to show, the national deviation's reason where the administration
-    tightened the cell, and the dates as dates (SQLite returns them as text). The caller fetched
-    the person through their scope. Shown by the training record."""
-    rows = selectors.person_statuses(member, on)
-    _version, _adaptation, rules = rules_in_force(beneficiary_id=member.beneficiary_id, on=on)
-    areas = {a.pk: a for a in CompetencyArea.objects.all()}
-    categories = {c.pk: c for c in StaffCategory.objects.all()}
-    levels = {level.rank: level for level in Level.objects.all()}
-    return sorted(
-        (
-            {**row, "area": areas[row["area_id"]], "category": categories[row["category_id"]],
-             "required": levels[row["required_rank"]], "held": levels.get(row["held_rank"]),
-             "deadline": _as_date(row["deadline"]), "valid_until": _as_date(row["valid_until"]),
-             "deviation_reason": getattr(rules.get((row["area_id"], row["category_id"])),
-                                         "deviation_reason", "")}
-            for row in rows
-        ),
-        key=lambda e: (e["area"].order, e["category"].order),
-    )  # fmt: skip
-
-
-def _as_date(value: datetime.date | str | None) -> datetime.date | None:
-    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
-
-
-@login_required
-def person_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """One person's status against each requirement: the panel of the training record."""
-    member = get_object_or_404(StaffMember.objects.visible_to(request.user), pk=pk)
-    on = as_of(request)
-    context = {"member": member, "on": on, "entries": person_entries(member, on)}
-    return render(request, "compliance/_person_status.html", context)

@@ -88,7 +88,9 @@ class Completion(models.Model):
         if self.source not in self.FROM_DELIVERY and not self.note:
             errors["note"] = _("Say why this evidence is accepted.")
         if self.source in self.FROM_DELIVERY and not self.module_id:
-            errors["module"] = _("Say which module this evidence from a session or e-learning is for.")
+            errors["module"] = _(
+                "Say which module this evidence from a session or e-learning is for."
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -36,7 +36,7 @@ def test_the_staff_record_panel_shows_status_per_requirement(client, world):
     member = world["RS"].people[0]
     CompletionFactory(staff_member=member, completed_on=datetime.date(2024, 1, 5))
     client.force_login(world["RS"].users["staff"])
-    response = client.get(reverse("compliance:person", args=[member.pk]), {"on": "2024-06-30"})
+    response = client.get(reverse("staff:record", args=[member.pk]), {"on": "2024-06-30"})
     statuses = {
         (e["area"].code, e["category"].code): e["status"] for e in response.context["entries"]
     }
