@@ -39,6 +39,16 @@ def may_use_admin(request: HttpRequest) -> bool:
     )
 
 
+def scoped_choices(
+    db_field: ForeignKey[Any, Any], request: HttpRequest, kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """A foreign-key field offers only the rows the user may see."""
+    related = db_field.related_model
+    if is_scoped(related):
+        kwargs["queryset"] = related._default_manager.visible_to(request.user)  # type: ignore[union-attr]
+    return kwargs
+
+
 def changed_values(form: Any, allowed: frozenset[str]) -> dict[str, Any]:
     """What the user changed in a form, as keyword arguments for an update action."""
     return {name: form.cleaned_data[name] for name in form.changed_data if name in allowed}
@@ -136,10 +146,9 @@ class ScopedModelAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> ModelChoiceField | None:
-        related = db_field.related_model
-        if is_scoped(related):
-            kwargs["queryset"] = related._default_manager.visible_to(request.user)  # type: ignore[union-attr]
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(
+            db_field, request, **scoped_choices(db_field, request, kwargs)
+        )
 
     def get_list_filter(self, request: HttpRequest) -> Any:
         """A filter on a scoped relation lists only the values the user's rows hold, never
@@ -191,10 +200,9 @@ class ScopedInline(admin.TabularInline):
     def formfield_for_foreignkey(
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> ModelChoiceField | None:
-        related = db_field.related_model
-        if is_scoped(related):
-            kwargs["queryset"] = related._default_manager.visible_to(request.user)  # type: ignore[union-attr]
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(
+            db_field, request, **scoped_choices(db_field, request, kwargs)
+        )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.parent_admin_may_write(request, obj)
