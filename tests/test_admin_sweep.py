@@ -585,12 +585,6 @@ def cell_counts(beneficiary: Any) -> list[tuple[Any, ...]]:
     return sorted(CellCount.objects.filter(beneficiary=beneficiary).values_list(*fields))
 
 
-@pytest.mark.xfail(
-    not hasattr(compliance_services, "refresh_administrations"),
-    strict=True,
-    reason="derived figures by administration (compliance listening to reported changes, "
-    "services.refresh_administrations) have not landed yet",
-)
 def test_a_deviation_added_in_the_admin_redoes_its_administration_and_no_other(
     client, world, serbian_adaptation
 ):
