@@ -1,29 +1,30 @@
-"""The per-person status table as CSV or XLSX: the same rows the pages show."""
+"""The per-person status table as CSV or XLSX: the same rows the pages show, written by the
+one export helper (`matrica.exports`)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from typing import Any
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
+from matrica import exports
 from matrica.compliance import selectors
 from matrica.compliance.scope import ComplianceScope
 from matrica.compliance.status import Status
 from matrica.framework.models import CompetencyArea, Level, StaffCategory
 from matrica.staff.models import StaffMember
 
-FORMATS = ("csv", "xlsx")
+FORMATS = exports.FORMATS
 
 
 def header() -> list[str]:
     return [
         _("Staff number"), _("Name"), _("Institution"), _("Category"), _("Area"),
-        _("Required level"), _("Held level"), _("Status"), _("Valid until"), _("Deadline"),
+        _("Required level"), _("Held level"), _("Status"), _("Status code"), _("Valid until"),
+        _("Deadline"),
     ]  # fmt: skip
 
 
@@ -53,34 +54,26 @@ def status_table(scope: ComplianceScope) -> Iterator[list[Any]]:
             levels[row["required_rank"]],
             levels.get(row["held_rank"], ""),
             str(labels[row["status"]]),
-            str(row["valid_until"] or ""),
-            str(row["deadline"]),
+            row["status"],
+            row["valid_until"],
+            row["deadline"],
         ]
 
 
+def table(scope: ComplianceScope) -> exports.Table:
+    return exports.Table(header=header(), rows=status_table(scope), title=_("Compliance"))
+
+
 def write_csv(scope: ComplianceScope, stream: io.TextIOBase | Any) -> int:
-    writer = csv.writer(stream)
-    writer.writerow(header())
-    written = 0
-    for line in status_table(scope):
-        writer.writerow(line)
-        written += 1
-    return written
+    return exports.write_csv(table(scope), stream)
 
 
 def write_xlsx(scope: ComplianceScope, stream: Any) -> int:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Compliance"))
-    sheet.append(header())
-    written = 0
-    for line in status_table(scope):
-        sheet.append(line)
-        written += 1
-    workbook.save(stream)
-    return written
+    return exports.write_xlsx(table(scope), stream)
 
 
-def filename(scope: ComplianceScope, file_format: str) -> str:
+def name(scope: ComplianceScope) -> list[object]:
+    """The parts of the file name: what the file covers and the date it answers for."""
     place = (
         f"institution-{scope.institution.pk}"
         if scope.institution
@@ -88,21 +81,8 @@ def filename(scope: ComplianceScope, file_format: str) -> str:
         if scope.beneficiary
         else "all"
     )
-    return f"matrica-compliance-{place}-{scope.on.isoformat()}.{file_format}"
+    return ["compliance", place, scope.on.isoformat()]
 
 
 def download(scope: ComplianceScope, file_format: str) -> HttpResponse:
-    if file_format not in FORMATS:
-        raise Http404
-    if file_format == "csv":
-        # A byte-order mark lets spreadsheet programs read Cyrillic and diacritics as UTF-8.
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response.write("\ufeff")
-        write_csv(scope, response)
-    else:
-        response = HttpResponse(
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        write_xlsx(scope, response)
-    response["Content-Disposition"] = f'attachment; filename="{filename(scope, file_format)}"'
-    return response
+    return exports.download(table(scope), file_format, name(scope))
