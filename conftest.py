@@ -41,3 +41,13 @@ def world(framework):
 def fast_password_hashing(settings):
     # Argon2 is deliberately slow; tests log in dozens of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    # A page request activates its language for the rest of the thread; each test starts in
+    # the source language, whatever the test before it asked for.
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
