@@ -287,6 +287,25 @@ def test_no_csp_violation_in_a_journey_through_pages_and_the_admin(page, live_se
     assert not violations, "\n".join(violations)
 
 
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_no_csp_violation_on_any_admin_list_or_form(page, live_server, world):
+    """Every list and add form of the admin (its own scripts: filters, calendars, related-object
+    popups, select boxes), as the superuser, who sees them all."""
+    violations = _collect_violations(page)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "root")
+    page.fill("#id_password", "pw")
+    page.click("input[type=submit], button[type=submit]")
+    expect(page.locator("#site-name")).to_be_visible()
+    for path in admin_paths():
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None, path
+        assert response.status < 500, path
+        page.wait_for_load_state("load")
+    assert not violations, "\n".join(violations)
+
+
 def test_deploy_check_is_clean(tmp_path):
     """`matrica check --deploy` with production settings: no warning at all (V14)."""
     env = {
