@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "matrica.compliance",
     "matrica.audit",
     "matrica.demo",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +88,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "matrica.audit.middleware.AuditContextMiddleware",
+    # Signs out a session idle or open too long (MATRICA_IDLE_TIMEOUT_MINUTES, _SESSION_MAX_HOURS).
+    "matrica.accounts.middleware.SessionTimeoutMiddleware",
+    # Turns a locked-out sign-in into the lock-out page; last, as django-axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "matrica.urls"
@@ -141,11 +147,35 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# NIST 800-63B: length over composition rules, and no common, numeric or look-alike passwords.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes watches every sign-in (the pages' and the admin's) and refuses a locked one before
+# the password is checked; ModelBackend then checks it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Locked after this many failed sign-ins in a row, per account and per address, until the
+# cool-off passes or an administrator unlocks it (matrica.accounts.actions.unlock_account).
+AXES_FAILURE_LIMIT = int(os.environ.get("MATRICA_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MATRICA_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "matrica.accounts.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# Axes' own admin pages would delete attempts unaudited: unlocking is an action of ours.
+AXES_ENABLE_ADMIN = False
+# Django's login view masks the password; axes keeps no form data either.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
+AXES_DISABLE_ACCESS_LOG = True
 
 # English is the source language. Montenegrin (cnr) is not in Django's catalogue, so it is
 # described here and falls back to Serbian Latin for Django's own strings.
@@ -196,6 +226,11 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "matrica@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
+# A session ends after MATRICA_IDLE_TIMEOUT_MINUTES without a request and, however busy, after
+# MATRICA_SESSION_MAX_HOURS (matrica.accounts.middleware.SessionTimeoutMiddleware).
+MATRICA_IDLE_TIMEOUT_MINUTES = int(os.environ.get("MATRICA_IDLE_TIMEOUT_MINUTES", "30"))
+MATRICA_SESSION_MAX_HOURS = int(os.environ.get("MATRICA_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = MATRICA_SESSION_MAX_HOURS * 3600
 SESSION_COOKIE_SECURE = env_flag("HTTPS")
 CSRF_COOKIE_SECURE = env_flag("HTTPS")
 SECURE_SSL_REDIRECT = env_flag("HTTPS")

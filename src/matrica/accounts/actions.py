@@ -145,3 +145,50 @@ def set_password(*, actor: Actor, user: User, password: str | None) -> User:
     user.save(update_fields=["password"])
     record(actor=actor, action=AuditEvent.Action.PASSWORD_CHANGE, obj=user)
     return user
+
+
+def is_locked_out(user: User) -> bool:
+    """Whether failed sign-ins have locked the account (django-axes) and the cool-off has not
+    yet lifted the lock."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    attempts = AccessAttempt.objects.filter(username=user.get_username())
+    if settings.AXES_COOLOFF_TIME:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME)
+    failures = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+    return bool(failures >= settings.AXES_FAILURE_LIMIT)
+
+
+@transaction.atomic
+def unlock_account(*, actor: Actor, user: User) -> int:
+    """Lift a lock-out of the account (its failed sign-ins are forgotten) before the cool-off
+    ends: whoever may manage the account. Returns the number of attempts forgotten."""
+    from axes.utils import reset
+
+    _require_reach(actor, user)
+    forgotten = reset(username=user.get_username())
+    record(
+        actor=actor, action=AuditEvent.Action.UNLOCK, obj=user,
+        message=_("Sign-in unlocked (%(count)d failed attempts forgotten).") % {"count": forgotten},
+    )  # fmt: skip
+    return forgotten
+
+
+@transaction.atomic
+def unlock_address(*, actor: Actor, address: str) -> int:
+    """Lift a lock-out of an address (every account's failures from it): the system's
+    superusers only, since an address is no one administration's."""
+    from axes.utils import reset
+
+    if not actor.is_superuser:
+        raise PermissionDenied
+    forgotten = reset(ip=address)
+    record(
+        actor=actor, action=AuditEvent.Action.UNLOCK, obj=User.objects.get(pk=actor.pk),
+        message=_("Sign-in from address %(address)s unlocked (%(count)d failed attempts "
+                  "forgotten).") % {"address": address, "count": forgotten},
+    )  # fmt: skip
+    return forgotten

@@ -66,6 +66,21 @@ class MatricaUserAdmin(ScopedModelAdmin, UserAdmin):
         ),
     )  # fmt: skip
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description=_("Unlock sign-in of the selected accounts"))
+    def unlock_sign_in(self, request: HttpRequest, queryset: Any) -> None:
+        """Lift lock-outs after failed sign-ins, one audited action per account; accounts the
+        user may not manage are left as they are."""
+        actor = request_user(request)
+        unlocked = 0
+        for user in queryset:
+            if may_manage_account(actor, user.role, user.beneficiary_id):
+                actions.unlock_account(actor=actor, user=user)
+                unlocked += 1
+        self.message_user(
+            request, _("Sign-in unlocked for %(count)d accounts.") % {"count": unlocked}
+        )
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and request_user(request).is_superuser:

@@ -24,6 +24,8 @@ class AuditEvent(models.Model):
         LOGIN_FAILED = "login_failed", _("Failed log-in")
         LOGOUT = "logout", _("Logged out")
         PASSWORD_CHANGE = "password", _("Password changed")
+        LOCKOUT = "lockout", _("Locked out")
+        UNLOCK = "unlock", _("Unlocked")
 
     timestamp = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     # The references below are kept by Django (on_delete), not by database constraints, as
