@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from matrica import records
+from matrica import records, subject
 from matrica import views as home_views
 from matrica.accounts import views as account_views
 from matrica.accounts.forms import AuditedSetPasswordForm
@@ -38,7 +38,10 @@ urlpatterns = [
     path("framework/", include("matrica.framework.urls")),
     path("", include("matrica.tenancy.urls")),
     # The training record is composed above the apps (matrica.records) but is a staff page.
-    path("staff/", include((staff_urls.urlpatterns + records.urlpatterns, "staff"))),
+    path(
+        "staff/",
+        include((staff_urls.urlpatterns + records.urlpatterns + subject.urlpatterns, "staff")),
+    ),
     path("training/", include("matrica.training.urls")),
     path("audit/", include("matrica.audit.urls")),
     path("compliance/", include("matrica.compliance.urls")),

@@ -15,7 +15,9 @@ from matrica.text import clean_text
 if TYPE_CHECKING:
     from matrica.tenancy.scoping import Actor
 
-ADMINISTRATION_FIELDS = frozenset({"code", "name", "authority", "languages", "footnote"})
+ADMINISTRATION_FIELDS = frozenset(
+    {"code", "name", "authority", "languages", "footnote", "retention_years"}
+)
 SERVICE_FIELDS = frozenset({"name"})
 INSTITUTION_FIELDS = frozenset({"service", "name", "kind", "city"})
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +25,13 @@ class Beneficiary(models.Model):
     languages = models.JSONField(_("languages"), default=list, blank=True)
     footnote = models.TextField(_("footnote"), blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
+    # The retention rule (docs/privacy.md): the personal data of people who left more than this
+    # many years ago is pseudonymised by `matrica retention`; their figures stay.
+    retention_years = models.PositiveSmallIntegerField(
+        _("retention after leaving (years)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
 
     objects = ScopedQuerySet.as_manager()
     tenancy = TenancyPaths(beneficiary="pk", regional_visible=True)

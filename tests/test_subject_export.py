@@ -1,0 +1,209 @@
+"""The right of access (docs/privacy.md): a national administrator or training manager of the
+person's administration downloads everything held on one person, as JSON and as a PDF; nobody
+else gets it, and it holds no one else's data."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import zlib
+
+import pytest
+from django.urls import reverse
+
+from matrica.audit.models import AuditEvent
+from matrica.compliance.models import ExpiryNotice
+from matrica.framework.models import CompetencyArea, Level
+from matrica.staff.actions import assign_role, update_staff_member, withdraw_role
+from matrica.testing.factories import category
+from matrica.training.actions import record_evidence, void_evidence
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def subject(world):
+    """Ђорђе Ђорђевић (RS) with a role, a withdrawn role, evidence, voided evidence, a notice
+    and an account (staff-rs) that signed in."""
+    rs = world["RS"]
+    admin = rs.users["national_admin"]
+    member = rs.people[0]
+    update_staff_member(actor=admin, staff_member=member, email="djordje@example.org")
+    role = assign_role(
+        actor=admin, staff_member=member, category=category("TRN"),
+        start_date=datetime.date(2020, 1, 1),
+    )  # fmt: skip
+    mistaken = assign_role(
+        actor=admin, staff_member=member, category=category("MDT"),
+        start_date=datetime.date(2019, 1, 1),
+    )  # fmt: skip
+    mistaken_pk = mistaken.pk
+    withdraw_role(actor=admin, role=mistaken, reason="Entered for the wrong person")
+    area, level = CompetencyArea.objects.get(code="RAD"), Level.objects.get(code="A")
+    kept = record_evidence(
+        actor=admin, staff_member=member, area=area, level=level,
+        completed_on=datetime.date(2024, 1, 15), valid_until=datetime.date(2027, 1, 15),
+        source="prior_learning", note="Course abroad",
+    )  # fmt: skip
+    voided = record_evidence(
+        actor=admin, staff_member=member, area=area, level=level,
+        completed_on=datetime.date(2023, 1, 15), valid_until=datetime.date(2026, 1, 15),
+        source="manual", note="Typed twice",
+    )  # fmt: skip
+    voided_pk = voided.pk
+    void_evidence(actor=admin, completion=voided, reason="Recorded in error")
+    notice = ExpiryNotice.objects.create(
+        staff_member=member, area=area, valid_until=datetime.date(2027, 1, 15),
+        recipients=["djordje@example.org"],
+    )  # fmt: skip
+    account = rs.users["staff"]
+    from matrica.audit.services import record_sign_in
+
+    record_sign_in(action=AuditEvent.Action.LOGIN, user=account, username=account.username)
+    return {
+        "member": member, "role": role, "withdrawn_role": mistaken_pk, "kept": kept,
+        "voided": voided_pk, "notice": notice, "account": account,
+    }  # fmt: skip
+
+
+def export(client, user, member, kind="json"):
+    client.force_login(user)
+    return client.get(reverse(f"staff:subject_{kind}", args=[member.pk]))
+
+
+def test_the_export_holds_every_row_that_references_the_person(client, world, subject):
+    member = subject["member"]
+    response = export(client, world["RS"].users["national_admin"], member)
+
+    assert response.status_code == 200
+    data = json.loads(response.content)
+    assert data["staff_member"]["id"] == member.pk
+    assert data["staff_member"]["family_name"] == "Ђорђевић"
+    assert data["staff_member"]["email"] == "djordje@example.org"
+    assert [role["id"] for role in data["roles"]] == [subject["role"].pk]
+    assert [c["id"] for c in data["evidence"]] == [subject["kept"].pk]
+    assert data["statuses"]["requirements"], "today's statuses from the compliance engine"
+    assert all(row["staff_member_id"] == member.pk for row in data["statuses"]["requirements"])
+    assert [n["id"] for n in data["expiry_notices"]] == [subject["notice"].pk]
+    assert data["account"]["username"] == "staff-rs"
+    assert "password" not in data["account"]
+
+    referenced = {(e["record_type"], e["record_id"]) for e in data["audit_events"]}
+    assert ("staff.staffmember", str(member.pk)) in referenced
+    assert ("staff.staffrole", str(subject["role"].pk)) in referenced
+    assert ("staff.staffrole", str(subject["withdrawn_role"])) in referenced  # found by its JSON
+    assert ("training.completion", str(subject["kept"].pk)) in referenced
+    assert ("training.completion", str(subject["voided"])) in referenced
+    assert ("accounts.user", str(subject["account"].pk)) in referenced  # the sign-in
+    expected = AuditEvent.objects.filter(
+        object_id__in=[
+            str(member.pk), str(subject["role"].pk), str(subject["withdrawn_role"]),
+            str(subject["kept"].pk), str(subject["voided"]), str(subject["account"].pk),
+        ]
+    )  # fmt: skip
+    mine = {
+        event.pk for event in expected.select_related("object_type")
+        if (event.object_type.model, event.object_id) in {
+            ("staffmember", str(member.pk)), ("staffrole", str(subject["role"].pk)),
+            ("staffrole", str(subject["withdrawn_role"])), ("completion", str(subject["kept"].pk)),
+            ("completion", str(subject["voided"])), ("user", str(subject["account"].pk)),
+        }
+    }  # fmt: skip
+    assert mine <= {e["id"] for e in data["audit_events"]}
+
+
+def test_the_export_holds_no_one_else(client, world, subject):
+    others = world["RS"].people[1:]
+    body = export(client, world["RS"].users["national_admin"], subject["member"]).content.decode()
+
+    for other in others:
+        assert other.family_name not in body
+    assert "pbkdf2" not in body
+    assert "md5$" not in body
+
+
+def test_downloads_are_never_cached(client, world, subject):
+    for kind in ("json", "pdf"):
+        response = export(client, world["RS"].users["national_admin"], subject["member"], kind)
+        assert "no-store" in response["Cache-Control"]
+        assert response["Content-Disposition"].startswith("attachment;")
+
+
+@pytest.mark.parametrize("role", ["national_admin", "training_manager"])
+def test_the_persons_administration_may_export(client, world, subject, role):
+    assert export(client, world["RS"].users[role], subject["member"]).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["national_admin", "training_manager"])
+def test_another_administration_gets_404(client, world, subject, role):
+    for kind in ("json", "pdf"):
+        assert export(client, world["ME"].users[role], subject["member"], kind).status_code == 404
+
+
+def test_a_manager_who_sees_the_person_but_manages_no_staff_gets_403(client, world, subject):
+    response = export(client, world["RS"].users["institution_manager"], subject["member"])
+    assert response.status_code == 403
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of a PDF WeasyPrint wrote, read back through the fonts' ToUnicode maps (what a
+    reader's copy and paste or search uses); pypdf is not among the dependencies."""
+    streams = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            streams.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            streams.append(match.group(1))
+    glyphs: dict[str, str] = {}
+    for stream in streams:
+        for block in re.findall(rb"beginbfchar(.*?)endbfchar", stream, re.S):
+            for glyph, code in re.findall(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+                text = bytes.fromhex(code.decode()).decode("utf-16-be")
+                glyphs.setdefault(glyph.decode().lower(), text)
+    shown = []
+    for stream in streams:
+        if b"beginbfchar" not in stream:
+            for run in re.findall(rb"<([0-9a-fA-F]+)>", stream):
+                hex_run = run.decode().lower()
+                shown.append(
+                    "".join(glyphs.get(hex_run[i : i + 4], "?") for i in range(0, len(hex_run), 4))
+                )
+    return "".join(shown)
+
+
+def test_the_pdf_renders_the_cyrillic_name(client, world, subject):
+    response = export(client, world["RS"].users["national_admin"], subject["member"], "pdf")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    text = pdf_text(response.content)
+    assert "Ђорђе" in text
+    assert "Ђорђевић" in text
+
+
+def test_the_pdf_is_labelled_in_the_persons_language(world, subject):
+    from matrica.staff.actions import update_staff_member
+    from matrica.subject import render_pdf
+
+    member = subject["member"]
+    update_staff_member(
+        actor=world["RS"].users["national_admin"], staff_member=member, preferred_language="sr"
+    )
+
+    text = pdf_text(render_pdf(member))
+
+    assert "Улоге" in text  # "Roles"
+    assert "Евидентирани докази" in text  # "Evidence held"
+
+
+def test_the_record_page_links_to_the_export_for_those_who_may(client, world, subject):
+    url = reverse("staff:record", args=[subject["member"].pk])
+    client.force_login(world["RS"].users["training_manager"])
+    assert (
+        reverse("staff:subject_pdf", args=[subject["member"].pk])
+        in client.get(url).content.decode()
+    )
+    client.force_login(world["RS"].users["institution_manager"])
+    assert "subject.pdf" not in client.get(url).content.decode()
