@@ -8,12 +8,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from matrica.accounts.models import User
+from matrica.audit.context import current_request
 from matrica.audit.models import AuditEvent
 from matrica.audit.services import record, write, write_changes
 from matrica.staff.models import StaffMember
@@ -186,8 +188,14 @@ def unlock_address(*, actor: Actor, address: str) -> int:
     if not actor.is_superuser:
         raise PermissionDenied
     forgotten = reset(ip=address)
-    record(
-        actor=actor, action=AuditEvent.Action.UNLOCK, obj=User.objects.get(pk=actor.pk),
+    # An address is no account: the row names the address as its record, and no administration.
+    context = current_request.get()
+    AuditEvent.objects.create(
+        user=actor if actor.pk else None, user_name=actor.get_username(),
+        request_id=context.request_id if context else None,
+        remote_addr=context.remote_addr if context else None,
+        action=AuditEvent.Action.UNLOCK, object_type=ContentType.objects.get_for_model(User),
+        object_repr=address[:200],
         message=_("Sign-in from address %(address)s unlocked (%(count)d failed attempts "
                   "forgotten).") % {"address": address, "count": forgotten},
     )  # fmt: skip

@@ -362,3 +362,16 @@ def test_the_time_outs_are_configurable(client, manager, settings):
     set_session(client, **{LAST_SEEN: time.time() - 7 * 60})
     client.get(reverse("home"))
     assert not logged_in(client)
+
+
+def test_the_unlock_command_lifts_an_account_and_an_address_as_the_system(client, manager):
+    from django.core.management import call_command
+
+    lock(client, "manager-rs")
+    call_command("unlock", user="manager-rs")
+    assert not actions.is_locked_out(manager)
+    for index in range(LIMIT):
+        log_in(client, f"guess-{index}", WRONG)
+    call_command("unlock", address=ADDRESS)
+    assert log_in(client, "manager-rs", PASSWORD).status_code == 302
+    assert [e.user_name for e in events(AuditEvent.Action.UNLOCK)] == ["system", "system"]
