@@ -207,3 +207,11 @@ def test_the_record_page_links_to_the_export_for_those_who_may(client, world, su
     )
     client.force_login(world["RS"].users["institution_manager"])
     assert "subject.pdf" not in client.get(url).content.decode()
+
+
+def test_an_export_is_on_the_trail(client, world):
+    member = world["RS"].people[0]
+    client.force_login(world["RS"].users["national_admin"])
+    client.get(reverse("staff:subject_json", args=[member.pk]))
+    event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
+    assert (event.user, event.object_id) == (world["RS"].users["national_admin"], str(member.pk))

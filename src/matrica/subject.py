@@ -20,7 +20,8 @@ from django.urls import path
 from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 
-from matrica.audit.services import snapshot
+from matrica.audit.models import AuditEvent
+from matrica.audit.services import record, snapshot
 from matrica.compliance.models import ExpiryNotice
 from matrica.compliance.selectors import person_statuses
 from matrica.framework.models import CompetencyArea, StaffCategory
@@ -104,6 +105,11 @@ def _subject(request: AuthenticatedHttpRequest, pk: int) -> StaffMember:
         pk=pk,
     )
     require(request.user, Verb.MANAGE_STAFF, beneficiary_id=member.beneficiary_id)
+    # Who took a copy of everything held on a person is itself on the trail.
+    record(
+        actor=request.user, action=AuditEvent.Action.EXPORT, obj=member,
+        message="Everything held on the person exported",
+    )  # fmt: skip
     return member
 
 

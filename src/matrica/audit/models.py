@@ -26,6 +26,7 @@ class AuditEvent(models.Model):
         PASSWORD_CHANGE = "password", _("Password changed")
         LOCKOUT = "lockout", _("Locked out")
         UNLOCK = "unlock", _("Unlocked")
+        EXPORT = "export", _("Exported")
 
     timestamp = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     # The references below are kept by Django (on_delete), not by database constraints, as
