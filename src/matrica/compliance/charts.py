@@ -14,13 +14,16 @@ class LineChart:
     points: str
     dots: list[tuple[float, float, str, str]]
     gridlines: list[tuple[float, str]]
+    suppressed: int = 0  # quarters left out by disclosure control
 
 
 def trend_chart(rows: list[TrendRow], width: int = 640, height: int = 200) -> LineChart | None:
-    """A line of the share compliant per quarter; suppressed quarters leave a gap in the dots."""
+    """A line of the share compliant per quarter; suppressed quarters leave a gap in the dots
+    and are counted, so that the page can say so. None when there is no trend at all."""
     shown = [(i, row) for i, row in enumerate(rows) if row.compliant.percent is not None]
+    suppressed = sum(1 for row in rows if row.compliant.suppressed)
     if not shown:
-        return None
+        return LineChart(width, height, "", [], [], suppressed) if suppressed else None
     pad = 30
     step = (width - 2 * pad) / max(1, len(rows) - 1)
 
@@ -38,4 +41,5 @@ def trend_chart(rows: list[TrendRow], width: int = 640, height: int = 200) -> Li
         points=" ".join(f"{x},{yy}" for x, yy, _label, _value in dots),
         dots=dots,
         gridlines=[(y(p), f"{p}%") for p in (0, 25, 50, 75, 100)],
+        suppressed=suppressed,
     )

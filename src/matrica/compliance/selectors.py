@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Sum
 
+from matrica.compliance import disclosure
 from matrica.compliance.engine import STATUS_COLUMNS, PeopleFilter, status_query
 from matrica.compliance.models import (
     CellCount,
@@ -48,7 +48,7 @@ STATUSES = [status.value for status in Status]
 
 @dataclass(frozen=True)
 class Share:
-    """A share of people, with the small-cell rule applied for regional viewers."""
+    """A share of people; `suppressed` where disclosure control hides it from the viewer."""
 
     numerator: int
     denominator: int
@@ -63,7 +63,7 @@ class Share:
     @property
     def display(self) -> str:
         if self.suppressed:
-            return "<5"
+            return disclosure.hidden_label()
         if not self.denominator:
             return "–"
         return f"{self.percent:.0f}%"
@@ -76,20 +76,15 @@ class Count:
 
     @property
     def display(self) -> str:
-        return "<5" if self.suppressed else str(self.value)
+        return disclosure.hidden_label() if self.suppressed else str(self.value)
 
 
-def _small(value: int, regional: bool) -> bool:
-    return regional and 0 < value < settings.MATRICA_SMALL_CELL
+def share(numerator: int, denominator: int, suppressed: bool = False) -> Share:
+    return Share(numerator, denominator, suppressed)
 
 
-def share(numerator: int, denominator: int, regional: bool) -> Share:
-    hidden = _small(denominator, regional) or _small(numerator, regional)
-    return Share(numerator, denominator, hidden)
-
-
-def count(value: int, regional: bool) -> Count:
-    return Count(value, _small(value, regional))
+def count(value: int, suppressed: bool = False) -> Count:
+    return Count(value, suppressed)
 
 
 def _fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -178,43 +173,184 @@ class BreakdownRow:
     indicators: Indicators
 
 
-def _indicators(
-    row: dict[str, Any], front_line: dict[str, Any] | None, regional: bool
-) -> Indicators:
+def _indicators(row: dict[str, Any], *, hidden: bool, front_line_hidden: bool) -> Indicators:
+    """A group's indicators, all suppressed together; the front-line share (about a group of
+    its own, the group's front-line officers) also where that group is suppressed."""
     people = int(row.get("people") or 0)
-    fl = front_line or {}
+    front_line_hidden = front_line_hidden or hidden
     return Indicators(
-        people=count(people, regional),
-        compliant=share(int(row.get("compliant") or 0), people, regional),
-        aware=share(int(row.get("aware") or 0), people, regional),
+        people=count(people, hidden),
+        compliant=share(int(row.get("compliant") or 0), people, hidden),
+        aware=share(int(row.get("aware") or 0), people, hidden),
         front_line_at_level=share(
-            int(fl.get("at_level") or 0), int(fl.get("people") or 0), regional
+            int(row.get("fl_at_level") or 0), int(row.get("fl_people") or 0), front_line_hidden
         ),
-        with_expiring=count(int(row.get("with_expiring") or 0), regional),
-        with_overdue=count(int(row.get("with_overdue") or 0), regional),
+        with_expiring=count(int(row.get("with_expiring") or 0), hidden),
+        with_overdue=count(int(row.get("with_overdue") or 0), hidden),
     )
 
 
 SUMS = (
     "SUM(g.people) AS people, SUM(g.compliant) AS compliant, SUM(g.aware) AS aware, "
     "SUM(g.at_level) AS at_level, SUM(g.with_expiring) AS with_expiring, "
-    "SUM(g.with_overdue) AS with_overdue"
+    "SUM(g.with_overdue) AS with_overdue, "
+    "SUM(CASE WHEN g.primary_category_id = %s THEN g.people ELSE 0 END) AS fl_people, "
+    "SUM(CASE WHEN g.primary_category_id = %s THEN g.at_level ELSE 0 END) AS fl_at_level"
 )
+
+
+def _memo(scope: ComplianceScope, name: Any, compute: Any) -> Any:
+    """A figure computed once per scope: a page shows the same numbers in several tables, and
+    disclosure control needs them all at once. A scope lives for one request."""
+    cache = scope.__dict__.setdefault("_figures", {})
+    if name not in cache:
+        cache[name] = compute()
+    return cache[name]
+
+
+def _front_line(scope: ComplianceScope) -> int:
+    return int(_memo(scope, "front_line", lambda: StaffCategory.objects.get(code="FLO").pk))
+
+
+def _headline_row(scope: ComplianceScope) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
+        source, params = _group_source(scope)
+        front_line = _front_line(scope)
+        rows = _fetch(f"SELECT {SUMS} FROM ({source}) g", [front_line, front_line, *params])
+        return rows[0] if rows else {}
+
+    return dict(_memo(scope, "headline", compute))
+
+
+def _breakdown_rows(scope: ComplianceScope, dimension: str) -> list[dict[str, Any]]:
+    def compute() -> list[dict[str, Any]]:
+        key, join = BREAKDOWNS[dimension]
+        source, params = _group_source(scope)
+        front_line = _front_line(scope)
+        return _fetch(
+            f"SELECT {key} AS key, {SUMS} FROM ({source}) g {join} GROUP BY {key}",
+            [front_line, front_line, *params],
+        )
+
+    return list(_memo(scope, ("breakdown", dimension), compute))
+
+
+def _cell_rows(scope: ComplianceScope) -> dict[tuple[int, int], dict[str, Any]]:
+    """Counts per matrix cell (area, category)."""
+
+    def compute() -> dict[tuple[int, int], dict[str, Any]]:
+        source, params = _cell_source(scope)
+        rows = _fetch(
+            "SELECT c.area_id, c.category_id, SUM(c.people) AS people, "
+            + ", ".join(f"SUM(c.{status}) AS {status}" for status in STATUSES)
+            + f" FROM ({source}) c GROUP BY c.area_id, c.category_id",
+            params,
+        )
+        return {(row["area_id"], row["category_id"]): row for row in rows}
+
+    return dict(_memo(scope, "cells", compute))
+
+
+# --- Disclosure control ---------------------------------------------------------------------------
+# The groups of a dashboard, as disclosure.suppress sees them.
+TOTAL = ("total",)
+TOTAL_FRONT_LINE = ("total", "front-line")
+
+
+def dashboard_dimensions(scope: ComplianceScope) -> tuple[str, ...]:
+    """The breakdowns a dashboard of this scope publishes beside its headline."""
+    if scope.institution is not None:
+        return ("category", "service")
+    first = "institution" if scope.beneficiary is not None else "administration"
+    return (first, "category", "service")
+
+
+def _row_group(scope: ComplianceScope, dimension: str, key: Any) -> Any:
+    # The front-line officers' row of the category breakdown is the same people as the
+    # headline's front-line share: one group, so both are suppressed or shown together.
+    if dimension == "category" and key == _front_line(scope):
+        return TOTAL_FRONT_LINE
+    return (dimension, key)
+
+
+def _front_line_group(scope: ComplianceScope, dimension: str, key: Any) -> Any:
+    if dimension == "category" and key == _front_line(scope):
+        return TOTAL_FRONT_LINE
+    return (dimension, key, "front-line")
+
+
+def hidden_groups(scope: ComplianceScope, *, also: str | None = None) -> frozenset[Any]:
+    """The groups of the scope's dashboard that the viewer may not see (none for national and
+    institution users). `also` adds a breakdown the dashboard does not publish, so that asking
+    for it never bypasses the rules."""
+    if not scope.regional:
+        return frozenset()
+    dimensions = dashboard_dimensions(scope)
+    if also is not None and also not in dimensions:
+        dimensions = (*dimensions, also)
+    return frozenset(_memo(scope, ("hidden", dimensions), lambda: _protect(scope, dimensions)))
+
+
+def _protect(scope: ComplianceScope, dimensions: tuple[str, ...]) -> frozenset[Any]:
+    head = _headline_row(scope)
+    sizes: dict[Any, int] = {
+        TOTAL: int(head.get("people") or 0),
+        TOTAL_FRONT_LINE: int(head.get("fl_people") or 0),
+    }
+    links: list[disclosure.Linked] = []
+    for dimension in dimensions:
+        parts, front_line_parts = [], []
+        for row in _breakdown_rows(scope, dimension):
+            group = _row_group(scope, dimension, row["key"])
+            front_line = _front_line_group(scope, dimension, row["key"])
+            sizes[group] = int(row["people"] or 0)
+            sizes[front_line] = int(row["fl_people"] or 0)
+            parts.append(group)
+            front_line_parts.append(front_line)
+        links.append(disclosure.Linked(tuple(parts), TOTAL))
+        links.append(disclosure.Linked(tuple(front_line_parts), TOTAL_FRONT_LINE))
+    # The matrix: each area's cells add up to the area's row of the per-area table; a column is
+    # kept together too. A cell about everyone (or about one category's people) is linked to the
+    # headline (or that category's row) when it counts the same number of people.
+    everyone = set(StaffCategory.objects.filter(applies_to_all=True).values_list("pk", flat=True))
+    areas: dict[int, list[Any]] = defaultdict(list)
+    columns: dict[int, list[Any]] = defaultdict(list)
+    for (area_id, category_id), row in _cell_rows(scope).items():
+        cell = ("cell", area_id, category_id)
+        sizes[cell] = int(row["people"] or 0)
+        sizes[("area", area_id)] = sizes.get(("area", area_id), 0) + sizes[cell]
+        areas[area_id].append(cell)
+        columns[category_id].append(cell)
+        same = TOTAL if category_id in everyone else _row_group(scope, "category", category_id)
+        if sizes.get(same) == sizes[cell]:
+            links.append(disclosure.same_people(cell, same))
+    links += [disclosure.Linked(tuple(cells), ("area", area)) for area, cells in areas.items()]
+    links += [disclosure.Linked(tuple(cells)) for cells in columns.values()]
+    return disclosure.suppress(sizes, links, forced=_hidden_above(scope))
+
+
+def _hidden_above(scope: ComplianceScope) -> set[Any]:
+    """An institution (administration) suppressed on its administration's (the region's)
+    dashboard stays suppressed on its own: otherwise its own page would give it back."""
+    if scope.institution is not None:
+        parent = ComplianceScope(scope.user, scope.on, beneficiary=scope.institution.beneficiary)
+        group: Any = ("institution", scope.institution.pk)
+    elif scope.beneficiary is not None:
+        parent = ComplianceScope(scope.user, scope.on)
+        group = ("administration", scope.beneficiary.pk)
+    else:
+        return set()
+    return {TOTAL} if group in hidden_groups(parent) else set()
 
 
 def headline(scope: ComplianceScope) -> Indicators:
     """The headline indicators for the whole scope."""
-    source, params = _group_source(scope)
-    front_line = StaffCategory.objects.get(code="FLO").pk
-    rows = _fetch(
-        f"SELECT {SUMS}, SUM(CASE WHEN g.primary_category_id = %s THEN g.people ELSE 0 END) "
-        f"AS fl_people, SUM(CASE WHEN g.primary_category_id = %s THEN g.at_level ELSE 0 END) "
-        f"AS fl_at_level FROM ({source}) g",
-        [front_line, front_line, *params],
+    hidden = hidden_groups(scope)
+    return _indicators(
+        _headline_row(scope),
+        hidden=TOTAL in hidden,
+        front_line_hidden=TOTAL_FRONT_LINE in hidden,
     )
-    row = rows[0] if rows else {}
-    fl = {"people": row.get("fl_people"), "at_level": row.get("fl_at_level")}
-    return _indicators(row, fl, scope.regional)
 
 
 def _labels(dimension: str, keys: list[Any]) -> dict[Any, str]:
@@ -229,23 +365,17 @@ def _labels(dimension: str, keys: list[Any]) -> dict[Any, str]:
 
 def breakdown(scope: ComplianceScope, dimension: str) -> list[BreakdownRow]:
     """The indicators per administration, service, institution or category."""
-    key, join = BREAKDOWNS[dimension]
-    source, params = _group_source(scope)
-    front_line = StaffCategory.objects.get(code="FLO").pk
-    rows = _fetch(
-        f"SELECT {key} AS key, {SUMS}, "
-        f"SUM(CASE WHEN g.primary_category_id = %s THEN g.people ELSE 0 END) AS fl_people, "
-        f"SUM(CASE WHEN g.primary_category_id = %s THEN g.at_level ELSE 0 END) AS fl_at_level "
-        f"FROM ({source}) g {join} GROUP BY {key}",
-        [front_line, front_line, *params],
-    )
+    rows = _breakdown_rows(scope, dimension)
+    hidden = hidden_groups(scope, also=dimension)
     labels = _labels(dimension, [row["key"] for row in rows])
     result = [
         BreakdownRow(
             key=row["key"],
             label=labels.get(row["key"], str(row["key"])),
             indicators=_indicators(
-                row, {"people": row["fl_people"], "at_level": row["fl_at_level"]}, scope.regional
+                row,
+                hidden=_row_group(scope, dimension, row["key"]) in hidden,
+                front_line_hidden=_front_line_group(scope, dimension, row["key"]) in hidden,
             ),
         )
         for row in rows
@@ -262,24 +392,25 @@ class AreaRow:
 
 
 def by_area(scope: ComplianceScope) -> list[AreaRow]:
-    """Share of requirements satisfied in each competency area."""
-    source, params = _cell_source(scope)
-    rows = _fetch(
-        "SELECT c.area_id, SUM(c.people) AS people, SUM(c.current) + SUM(c.expiring) AS ok, "
-        f"SUM(c.expiring) AS expiring, SUM(c.overdue) AS overdue FROM ({source}) c "
-        "GROUP BY c.area_id",
-        params,
-    )
+    """Share of requirements satisfied in each competency area: the matrix's rows summed."""
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (area_id, _category_id), row in _cell_rows(scope).items():
+        for column in ("people", *STATUSES):
+            totals[area_id][column] += int(row[column] or 0)
+    hidden = hidden_groups(scope)
     areas = {area.pk: area for area in CompetencyArea.objects.all()}
-    result = [
-        AreaRow(
-            areas[row["area_id"]],
-            share(int(row["ok"] or 0), int(row["people"] or 0), scope.regional),
-            count(int(row["expiring"] or 0), scope.regional),
-            count(int(row["overdue"] or 0), scope.regional),
+    result = []
+    for area_id, row in totals.items():
+        suppressed = ("area", area_id) in hidden
+        met = row[Status.CURRENT] + row[Status.EXPIRING]
+        result.append(
+            AreaRow(
+                areas[area_id],
+                share(met, row["people"], suppressed),
+                count(row[Status.EXPIRING], suppressed),
+                count(row[Status.OVERDUE], suppressed),
+            )
         )
-        for row in rows
-    ]
     return sorted(result, key=lambda r: r.area.order)
 
 
@@ -307,14 +438,8 @@ def matrix_dashboard(
     scope: ComplianceScope,
 ) -> tuple[list[StaffCategory], list[tuple[CompetencyArea, list[DashboardCell]]]]:
     """The matrix, each cell the share of its people holding the required level on the date."""
-    source, params = _cell_source(scope)
-    rows = _fetch(
-        "SELECT c.area_id, c.category_id, SUM(c.people) AS people, "
-        + ", ".join(f"SUM(c.{status}) AS {status}" for status in STATUSES)
-        + f" FROM ({source}) c GROUP BY c.area_id, c.category_id",
-        params,
-    )
-    cells = {(row["area_id"], row["category_id"]): row for row in rows}
+    cells = _cell_rows(scope)
+    hidden = hidden_groups(scope)
     categories = list(StaffCategory.objects.all())
     matrix = []
     for area in CompetencyArea.objects.all():
@@ -324,13 +449,14 @@ def matrix_dashboard(
             if row is None:
                 line.append(DashboardCell(category))
                 continue
+            suppressed = ("cell", area.pk, category.pk) in hidden
             people = int(row["people"])
             ok = int(row[Status.CURRENT]) + int(row[Status.EXPIRING])
             line.append(
                 DashboardCell(
                     category,
-                    share(ok, people, scope.regional),
-                    {s: count(int(row[s]), scope.regional) for s in STATUSES},
+                    share(ok, people, suppressed),
+                    {s: count(int(row[s]), suppressed) for s in STATUSES},
                 )
             )
         matrix.append((area, line))
@@ -524,15 +650,25 @@ class TrendRow:
 
 
 def trend(scope: ComplianceScope) -> list[TrendRow]:
-    """Share compliant at each quarter end of the last five years."""
+    """Share compliant at each quarter end of the last five years. For a viewer under
+    disclosure control a quarter of fewer than MATRICA_SMALL_CELL people is suppressed, and the
+    whole trend where the scope's own total is (its quarters would give that group back)."""
     rows = (
         TrendPoint.objects.filter(institution__in=scope.institutions())
         .values("quarter_end")
         .order_by("quarter_end")
     )
     totals = rows.annotate(people=Sum("people"), compliant=Sum("compliant"))
+    whole = scope.regional and TOTAL in hidden_groups(scope)
     return [
-        TrendRow(row["quarter_end"], share(row["compliant"], row["people"], scope.regional))
+        TrendRow(
+            row["quarter_end"],
+            share(
+                row["compliant"],
+                row["people"],
+                scope.regional and (whole or disclosure.small(row["people"])),
+            ),
+        )
         for row in totals
     ]
 

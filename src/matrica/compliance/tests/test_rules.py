@@ -812,14 +812,32 @@ def test_regional_coordinator_sees_small_groups_as_fewer_than_five(world, small_
     assert indicators.front_line_at_level.display == "<5"
 
 
-def test_regional_coordinator_sees_zero(world, small_prison):
+def test_regional_coordinator_never_sees_a_zero_of_a_small_group(world, small_prison):
     for _ in range(3):
+        person(institution=small_prison, entry_date=date(2024, 6, 1))  # all still missing
+    scope = ComplianceScope(world.coordinator, on=date(2024, 6, 30), institution=small_prison)
+    assert headline(scope).with_overdue.display == "<5"  # a 0 of 3 people says all 3 are fine
+
+
+def no_small_neighbours(world: Any) -> None:
+    """Five more people in each administration's prison: otherwise the world's small offices
+    would, by secondary suppression, hide the institution a test looks at (docs/disclosure-
+    control.md)."""
+    for code in ("RS", "ME"):
+        for _ in range(5):
+            person(institution=world[code].prison)
+
+
+def test_regional_coordinator_sees_a_zero_of_a_group_of_five(world, small_prison):
+    no_small_neighbours(world)
+    for _ in range(5):
         person(institution=small_prison, entry_date=date(2024, 6, 1))  # all still missing
     scope = ComplianceScope(world.coordinator, on=date(2024, 6, 30), institution=small_prison)
     assert headline(scope).with_overdue.display == "0"
 
 
 def test_regional_coordinator_sees_groups_of_five_or_more(world, small_prison):
+    no_small_neighbours(world)
     for _ in range(5):
         person(institution=small_prison)
     scope = ComplianceScope(world.coordinator, on=date(2024, 6, 30), institution=small_prison)
