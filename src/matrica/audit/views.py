@@ -4,7 +4,7 @@ from django.shortcuts import render
 from matrica.audit.models import AuditEvent
 from matrica.audit.selectors import audit_events_visible_to
 from matrica.http import AuthenticatedHttpRequest
-from matrica.pages import allowed_if, paginate, query_without_page
+from matrica.pages import allowed_if, paginate, query_without_page, search_terms
 from matrica.tenancy.permissions import may_read_audit
 
 
@@ -14,7 +14,7 @@ def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     action = request.GET.get("action", "")
     if action in AuditEvent.Action.values:
         events = events.filter(action=action)
-    if search := request.GET.get("q", "").strip():
+    if search := search_terms(request, request.GET.get("q", "")):
         events = events.filter(object_repr__icontains=search)
     context = {
         "page": paginate(request, events),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from matrica.compliance import exports, selectors
 from matrica.compliance.charts import trend_chart
@@ -16,13 +18,25 @@ from matrica.staff.models import StaffMember
 from matrica.tenancy.models import Beneficiary
 from matrica.tenancy.roles import DASHBOARD_ROLES
 
+MAX_ID_DIGITS = 18  # below SQLite's and PostgreSQL's largest integer, 2**63 - 1
+
+
+def _id(raw: str | None) -> int | None:
+    """A record's id from a GET parameter; one that no record can have answers 404, like a
+    record that does not exist (not 500: `int("²")` fails, and SQLite overflows past 2**63)."""
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdecimal() and len(raw) <= MAX_ID_DIGITS):
+        raise Http404
+    return int(raw)
+
 
 def _scope(request: AuthenticatedHttpRequest) -> ComplianceScope:
     return scope_for(
         request.user,
         as_of(request),
         administration=request.GET.get("administration", ""),
-        institution_id=request.GET.get("institution"),
+        institution_id=_id(request.GET.get("institution")),
     )
 
 
@@ -87,12 +101,18 @@ def institution_grid(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     scope = scope_for(request.user, as_of(request), institution_id=pk)
     if not scope.sees_people:
         raise Http404
+    categories = list(StaffCategory.objects.filter(is_role=False, applies_to_all=False))
     category = request.GET.get("category", "")
     wanted = request.GET.get("status", "")
-    filters = {"primary_category_id": int(category)} if category.isdigit() else {}
-    people = selectors.people_by_standing(
-        scope, worst_status=wanted if wanted in Status.values else None, **filters
-    )
+    # A choice the form does not offer is left out, and the page says so.
+    if category and category not in {str(choice.pk) for choice in categories}:
+        messages.warning(request, _("No such category: showing every category."))
+        category = ""
+    if wanted and wanted not in Status.values:
+        messages.warning(request, _("No such status: showing every status."))
+        wanted = ""
+    filters = {"primary_category_id": int(category)} if category else {}
+    people = selectors.people_by_standing(scope, worst_status=wanted or None, **filters)
     page = paginate(request, people)  # type: ignore[arg-type]
     context = {
         **_scope_context(request, scope),
@@ -100,7 +120,7 @@ def institution_grid(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         "areas": CompetencyArea.objects.all(),
         "page": page,
         "lines": selectors.people_grid(scope, list(page), **filters),
-        "categories": StaffCategory.objects.filter(is_role=False, applies_to_all=False),
+        "categories": categories,
         "statuses": Status.choices,
         "category": category,
         "wanted": wanted,

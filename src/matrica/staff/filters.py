@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from matrica.framework.models import StaffCategory
+from matrica.pages import search_terms
 from matrica.staff.models import StaffMember
 from matrica.staff.selectors import search_staff
 from matrica.tenancy.models import Institution, Service
@@ -41,4 +42,7 @@ class StaffFilter(django_filters.FilterSet):
     def filter_search(
         self, queryset: QuerySet[StaffMember], name: str, value: str
     ) -> QuerySet[StaffMember]:
+        # search_staff cuts an over-long search itself; with the request at hand, say so.
+        if self.request is not None:
+            value = search_terms(self.request, value)
         return search_staff(queryset, value)

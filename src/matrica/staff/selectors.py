@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from matrica.framework.models import StaffCategory
+from matrica.pages import limited_search
 from matrica.staff.models import StaffMember, StaffRole
 from matrica.tenancy.models import Beneficiary, Institution
 from matrica.tenancy.permissions import Verb, may
@@ -35,8 +36,10 @@ def institutions_for_staff(user: User | AnonymousUser) -> QuerySet[Institution]:
 
 def search_staff(queryset: QuerySet[StaffMember], text: str) -> QuerySet[StaffMember]:
     """Every word must occur in the name or employee number, ignoring case, diacritics and
-    script: 'djordjevic' and 'Ђорђ' both find 'Đorđević'."""
-    for word in fold(text).split():
+    script: 'djordjevic' and 'Ђорђ' both find 'Đorđević'. Only the first words and characters
+    count (`matrica.pages.limited_search`): each word is one more condition."""
+    limited, _cut = limited_search(text)
+    for word in fold(limited).split():
         queryset = queryset.filter(search_text__contains=word)
     return queryset
 

@@ -23,6 +23,7 @@ from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
 from matrica.http import request_user
+from matrica.pages import search_terms
 from matrica.tenancy.permissions import ADMIN_SITE_ROLES, Verb, holds, reaches
 
 
@@ -149,6 +150,13 @@ class ScopedModelAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(
             db_field, request, **scoped_choices(db_field, request, kwargs)
         )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: models.QuerySet[Any], search_term: str
+    ) -> tuple[models.QuerySet[Any], bool]:
+        """Search like the pages: at most so many words and characters, the rest left out
+        with a message (each word is one more condition for every search field)."""
+        return super().get_search_results(request, queryset, search_terms(request, search_term))
 
     def get_list_filter(self, request: HttpRequest) -> Any:
         """A filter on a scoped relation lists only the values the user's rows hold, never
