@@ -213,6 +213,36 @@ def test_no_suppressed_figure_can_be_solved_for_from_what_is_published(table):
     assert not solvable(published, links, list(sizes))
 
 
+@st.composite
+def dashboards(draw: Any) -> tuple[dict[Any, int], dict[Any, int], list[Linked], set[Any]]:
+    """A small region as a dashboard publishes it: 0–30 people, each in one group of every
+    breakdown (administration, category, service) and overdue or not; each breakdown's rows
+    add up to the headline, and the headline may be suppressed by a wider view."""
+    breakdowns = draw(st.integers(1, 3))
+    widths = [draw(st.integers(1, 4)) for _ in range(breakdowns)]
+    someone = st.tuples(*(st.integers(0, width - 1) for width in widths), st.booleans())
+    people = draw(st.lists(someone, max_size=30))
+    sizes: dict[Any, int] = {"total": len(people)}
+    counts: dict[Any, int] = {"total": sum(person[-1] for person in people)}
+    links = []
+    for b, width in enumerate(widths):
+        for value in range(width):
+            members = [person for person in people if person[b] == value]
+            sizes[b, value] = len(members)
+            counts[b, value] = sum(person[-1] for person in members)
+        links.append(Linked(tuple((b, value) for value in range(width)), "total"))
+    return sizes, counts, links, ({"total"} if draw(st.booleans()) else set())
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dashboards())
+def test_no_row_of_a_dashboard_can_be_solved_for_from_its_other_tables(page):
+    sizes, counts, links, forced = page
+    hidden = suppress(sizes, links, forced=forced)
+    published = {group: (sizes[group], counts[group]) for group in sizes if group not in hidden}
+    assert not solvable(published, links, list(sizes))
+
+
 # --- Pages ------------------------------------------------------------------------------------
 
 
