@@ -301,3 +301,12 @@ def test_no_get_parameter_of_any_url_answers_500(region, clients):
         answer(clients[username], url, params)
 
     no_500()
+
+
+@pytest.mark.parametrize("page", ["dates", "end", "withdraw"])
+def test_an_oversized_id_in_a_role_path_is_not_found(client, world, page):
+    client.force_login(world["RS"].users["training_manager"])
+    client.raise_request_exception = False
+    member = world["RS"].people[0]
+    for path in (f"/staff/{10**30}/roles/1/{page}/", f"/staff/{member.pk}/roles/{10**30}/{page}/"):
+        assert client.get(path).status_code == 404, path

@@ -45,7 +45,7 @@ def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     queryset = staff_visible_to(request.user).select_related(
         "institution", "primary_category", "beneficiary"
     )
-    staff_filter = StaffFilter(request.GET, queryset=queryset, user=request.user)
+    staff_filter = StaffFilter(request.GET, queryset=queryset, user=request.user, request=request)
     context = {
         "filter": staff_filter,
         "page": paginate(request, staff_filter.qs),
@@ -122,13 +122,13 @@ def _member(request: AuthenticatedHttpRequest, pk: int) -> StaffMember:
 
 
 def _role(request: AuthenticatedHttpRequest, pk: int, role_pk: int) -> StaffRole:
-    role = get_object_or_404(
+    """A role of a person the user may manage (404 or 403, as the action)."""
+    member = _member(request, pk)
+    return get_object_or_404(
         StaffRole.objects.visible_to(request.user).select_related("staff_member", "category"),
         pk=role_pk,
-        staff_member_id=pk,
+        staff_member=member,
     )
-    require(request.user, Verb.MANAGE_STAFF, beneficiary_id=role.staff_member.beneficiary_id)
-    return role
 
 
 @login_required
