@@ -65,8 +65,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("compliance/notices.py", "send_notices"): "the notify command records which lapses it "
     "has announced, in the transaction that sends the mail",
     # Not model writes at all: the same method names on other objects.
-    ("exports.py", "write_xlsx"): "openpyxl's Workbook.save writes the file to "
-    "the response stream",
+    ("exports.py", "write_xlsx"): "openpyxl's Workbook.save writes the file to the response stream",
     ("compliance/management/commands/compliance.py", "Command.refresh.step"): "tqdm's "
     "progress bar update",
     ("compliance/management/commands/compliance.py", "Command.refresh.quarter"): "tqdm's "

@@ -18,7 +18,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Sum
 
-from matrica.compliance import disclosure
+from matrica import disclosure
 from matrica.compliance.engine import STATUS_COLUMNS, PeopleFilter, status_query
 from matrica.compliance.models import (
     CellCount,

@@ -5,7 +5,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from matrica.compliance import disclosure
+from matrica import disclosure
 from matrica.http import AuthenticatedHttpRequest
 from matrica.tenancy.models import Beneficiary, Institution
 from matrica.tenancy.roles import ROLE_REACH, Reach

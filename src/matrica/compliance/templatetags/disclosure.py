@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import template
 
-from matrica.compliance import disclosure
+from matrica import disclosure
 
 register = template.Library()
 

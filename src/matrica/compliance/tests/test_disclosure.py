@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matrica.compliance import selectors
-from matrica.compliance.disclosure import Linked, recoverable, suppress
+from matrica.disclosure import Linked, recoverable, suppress
 from matrica.testing.factories import StaffMemberFactory, category
 
 ON = "2026-06-30"

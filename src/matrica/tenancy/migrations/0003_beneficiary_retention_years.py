@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0002_administration_code_format'),
+        ("tenancy", "0002_administration_code_format"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='beneficiary',
-            name='retention_years',
-            field=models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='retention after leaving (years)'),
+            model_name="beneficiary",
+            name="retention_years",
+            field=models.PositiveSmallIntegerField(
+                default=10,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(100),
+                ],
+                verbose_name="retention after leaving (years)",
+            ),
         ),
     ]
