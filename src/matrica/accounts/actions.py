@@ -174,7 +174,8 @@ def unlock_account(*, actor: Actor, user: User) -> int:
     forgotten = reset(username=user.get_username())
     record(
         actor=actor, action=AuditEvent.Action.UNLOCK, obj=user,
-        message=_("Sign-in unlocked (%(count)d failed attempts forgotten).") % {"count": forgotten},
+        # The trail's messages are kept in the source language, like every other.
+        message=f"Sign-in unlocked ({forgotten} failed attempts forgotten)",
     )  # fmt: skip
     return forgotten
 
@@ -196,7 +197,6 @@ def unlock_address(*, actor: Actor, address: str) -> int:
         remote_addr=context.remote_addr if context else None,
         action=AuditEvent.Action.UNLOCK, object_type=ContentType.objects.get_for_model(User),
         object_repr=address[:200],
-        message=_("Sign-in from address %(address)s unlocked (%(count)d failed attempts "
-                  "forgotten).") % {"address": address, "count": forgotten},
+        message=f"Sign-in from address {address} unlocked ({forgotten} failed attempts forgotten)",
     )  # fmt: skip
     return forgotten
