@@ -23,6 +23,7 @@ from django.utils import timezone
 from matrica.compliance.engine import STATUS_COLUMNS, PeopleFilter, status_query
 from matrica.compliance.models import (
     CellCount,
+    ExpiryNotice,
     GroupCount,
     PersonStatus,
     RequirementStatus,
@@ -251,6 +252,9 @@ def apply_change(change: Change) -> None:
     (`matrica.tenancy.changes.report`), inside the action's transaction: a change to the common
     matrix drops the snapshot; a change to an administration's adaptation redoes that
     administration; a change to people redoes those people."""
+    if change.forgotten:
+        # The notices stay (their dates count for "once per lapse"); whom they went to goes.
+        ExpiryNotice.objects.filter(staff_member_id__in=change.forgotten).update(recipients=[])
     if change.common_matrix:
         framework_changed()  # everyone is computed again: nothing else is left to redo
         return

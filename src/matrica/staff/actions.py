@@ -321,7 +321,7 @@ def pseudonymise_staff_member(
         after=snapshot(staff_member), message=PSEUDONYMISED_MESSAGE,
     )  # fmt: skip
     ensure_visible(staff_member, actor)
-    _changed(staff_member)
+    report(Change(people=frozenset({staff_member.pk}), forgotten=frozenset({staff_member.pk})))
     return staff_member
 
 

@@ -22,6 +22,9 @@ class Change:
     people: frozenset[int] = field(default_factory=frozenset)
     administrations: frozenset[int] = field(default_factory=frozenset)
     common_matrix: bool = False
+    # People pseudonymised under the retention rule: every app forgets what it copied of them
+    # (compliance: the addresses its notices were sent to).
+    forgotten: frozenset[int] = field(default_factory=frozenset)
     # The first date whose figures may differ (an adaptation's effective date): figures for
     # earlier dates stand. None: any date.
     since: datetime.date | None = None
@@ -35,7 +38,7 @@ class Change:
         return cls(administrations=frozenset({beneficiary_id}), since=since)
 
     def __bool__(self) -> bool:
-        return bool(self.people or self.administrations or self.common_matrix)
+        return bool(self.people or self.administrations or self.common_matrix or self.forgotten)
 
 
 Listener = Callable[[Change], None]

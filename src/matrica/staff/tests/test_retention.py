@@ -258,3 +258,16 @@ def test_the_command_reports_per_administration(people):
 
     assert "RS: retention 3 years, 1 due, pseudonymised 1" in out.getvalue()
     assert "1 due in 2 administrations" in out.getvalue()
+
+
+def test_the_notices_sent_to_a_pseudonymised_person_forget_where_they_went(world, people):
+    from matrica.compliance.models import ExpiryNotice
+
+    due = people["due"]
+    notice = ExpiryNotice.objects.create(
+        staff_member=due, area=CompetencyArea.objects.get(code="RAD"),
+        valid_until=datetime.date(2022, 3, 1), recipients=["rs-900@example.org"],
+    )  # fmt: skip
+    pseudonymise_staff_member(actor=SYSTEM, staff_member=due, on=TODAY)
+    notice.refresh_from_db()
+    assert notice.recipients == []
