@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "matrica.accounts",
     "matrica.training",
     "matrica.compliance",
+    "matrica.delivery",
     "matrica.audit",
     "matrica.demo",
     "axes",

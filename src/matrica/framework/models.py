@@ -3,13 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from matrica.framework.translation import TranslatedFields
 from matrica.tenancy.models import Beneficiary
-from matrica.tenancy.scoping import ScopedQuerySet, TenancyPaths
+from matrica.tenancy.scoping import ScopedQuerySet, TenancyPaths, visibility_filter
 
 
 class Level(TranslatedFields):
@@ -237,21 +238,53 @@ class Deviation(RequirementRule):
             raise ValidationError(errors)
 
 
+class ModuleQuerySet(ScopedQuerySet):
+    def visible_to(self, user: Any) -> ModuleQuerySet:
+        """The common modules, which everyone reads, and the national ones within reach."""
+        condition = visibility_filter(self.model, user)
+        if condition is None:
+            return self.filter(beneficiary__isnull=True)
+        return self.filter(condition | Q(beneficiary__isnull=True))
+
+    def common(self) -> ModuleQuerySet:
+        return self.filter(beneficiary__isnull=True)
+
+
 class Module(TranslatedFields):
-    """A curriculum unit and what completing it confers."""
+    """A curriculum unit and what completing it confers: a module of the common matrix, or one
+    an administration adds to it (`beneficiary` set), which is evidence exactly like a common
+    one."""
 
     class DeliveryMode(models.TextChoices):
         CLASSROOM = "classroom", _("Classroom")
+        ONLINE_LIVE = "online_live", _("Online, live")
         ELEARNING = "elearning", _("E-learning")
         BLENDED = "blended", _("Blended")
 
-    code = models.CharField(_("code"), max_length=8, unique=True)
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="modules",
+        verbose_name=_("administration"),
+        help_text=_("Empty for a module of the common matrix."),
+    )
+    code = models.CharField(_("code"), max_length=20, unique=True)
     title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    learning_outcomes = models.TextField(_("learning outcomes"), blank=True)
     hours = models.PositiveSmallIntegerField(_("hours"))
     validity_months = models.PositiveSmallIntegerField(_("validity (months)"))
     delivery_modes = models.JSONField(_("delivery modes"), default=list, blank=True)
+    languages = models.JSONField(_("languages of delivery"), default=list, blank=True)
     joint_delivery = models.BooleanField(
         _("designed for joint prison and probation delivery"), default=False
+    )
+    attendance_threshold = models.PositiveSmallIntegerField(
+        _("attendance needed for completion (%)"),
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     notes = models.TextField(_("notes"), blank=True)
     prerequisites_any_of = models.ManyToManyField(
@@ -262,6 +295,10 @@ class Module(TranslatedFields):
         verbose_name=_("prerequisites (any one of)"),
     )
 
+    objects = ModuleQuerySet.as_manager()
+    # The coordinator reads every administration's modules; national data otherwise.
+    tenancy = TenancyPaths(beneficiary="beneficiary", regional_visible=True)
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("module")
@@ -270,10 +307,36 @@ class Module(TranslatedFields):
             models.CheckConstraint(
                 condition=Q(validity_months__gt=0), name="module_validity_positive"
             ),
+            models.CheckConstraint(
+                condition=Q(attendance_threshold__gte=1, attendance_threshold__lte=100),
+                name="module_attendance_threshold_percent",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.local_title}"
+
+    @property
+    def is_national(self) -> bool:
+        return self.beneficiary_id is not None
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.beneficiary is not None and self.code:
+            prefix = f"{self.beneficiary.code}-"
+            if not self.code.startswith(prefix) or self.code == prefix:
+                # A national code never collides with one the common matrix ships.
+                errors["code"] = _(
+                    "A national module's code starts with the administration's code and a "
+                    "hyphen, for example %(example)s."
+                ) % {"example": f"{prefix}BA2"}
+        unknown_modes = set(self.delivery_modes or []) - set(self.DeliveryMode.values)
+        if unknown_modes:
+            errors["delivery_modes"] = _("Unknown delivery mode: %(modes)s.") % {
+                "modes": ", ".join(sorted(map(str, unknown_modes)))
+            }
+        if errors:
+            raise ValidationError(errors)
 
 
 class Conferral(models.Model):

@@ -31,6 +31,10 @@ class Verb(StrEnum):
     MANAGE_ADMINISTRATIONS = "manage_administrations"  # the tenants themselves
     MANAGE_USERS = "manage_users"  # accounts within the actor's reach
     READ_AUDIT = "read_audit"  # the audit trail (scoped like everything else)
+    PLAN_TRAINING = "plan_training"  # national modules, sessions, the trainer pool, closing
+    NOMINATE = "nominate"  # put people forward for a session (managers: their own staff)
+    RECORD_ATTENDANCE = "record_attendance"  # the register (trainers: their own sessions)
+    REOPEN_SESSION = "reopen_session"  # take back a closed session's completions
 
 
 GRANTS: dict[str, frozenset[Verb]] = {
@@ -43,11 +47,23 @@ GRANTS: dict[str, frozenset[Verb]] = {
             Verb.MANAGE_ORGANISATION,
             Verb.MANAGE_USERS,
             Verb.READ_AUDIT,
+            Verb.PLAN_TRAINING,
+            Verb.NOMINATE,
+            Verb.RECORD_ATTENDANCE,
+            Verb.REOPEN_SESSION,
         }
     ),
-    Role.TRAINING_MANAGER: frozenset({Verb.MANAGE_STAFF, Verb.RECORD_EVIDENCE}),
-    Role.INSTITUTION_MANAGER: frozenset(),
-    Role.TRAINER: frozenset(),
+    Role.TRAINING_MANAGER: frozenset(
+        {
+            Verb.MANAGE_STAFF,
+            Verb.RECORD_EVIDENCE,
+            Verb.PLAN_TRAINING,
+            Verb.NOMINATE,
+            Verb.RECORD_ATTENDANCE,
+        }
+    ),
+    Role.INSTITUTION_MANAGER: frozenset({Verb.NOMINATE}),
+    Role.TRAINER: frozenset({Verb.RECORD_ATTENDANCE}),
     Role.STAFF: frozenset(),
 }
 
