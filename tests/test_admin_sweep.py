@@ -38,6 +38,7 @@ from matrica.framework.models import (
     Deviation,
     FrameworkVersion,
     Level,
+    Module,
     NationalAdaptation,
     Requirement,
 )
@@ -160,6 +161,11 @@ def build_serbia(world: World) -> Serbia:
     serbia.add(role, str(role))  # shown inline on the person's page
     completion = CompletionFactory.create(staff_member=person)
     serbia.add(completion, str(completion))
+    module = Module.objects.create(
+        beneficiary=rs.beneficiary, code="RS-ĐRD", title="Ђердапски национални модул", hours=4,
+        validity_months=24,
+    )  # fmt: skip
+    serbia.add(module, module.title)
     version = FrameworkVersion.objects.get()
     adaptation = NationalAdaptation.objects.create(
         beneficiary=rs.beneficiary, version=version, effective_from=version.effective_from,

@@ -244,6 +244,8 @@ class ModuleQuerySet(ScopedQuerySet):
         condition = visibility_filter(self.model, user)
         if condition is None:
             return self.filter(beneficiary__isnull=True)
+        if not condition:  # everything (`Q() | other` would be `other` alone)
+            return self.all()
         return self.filter(condition | Q(beneficiary__isnull=True))
 
     def common(self) -> ModuleQuerySet:
