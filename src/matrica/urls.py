@@ -43,6 +43,7 @@ urlpatterns = [
         include((staff_urls.urlpatterns + records.urlpatterns + subject.urlpatterns, "staff")),
     ),
     path("training/", include("matrica.training.urls")),
+    path("delivery/", include("matrica.delivery.urls")),
     path("audit/", include("matrica.audit.urls")),
     path("compliance/", include("matrica.compliance.urls")),
     # The admin's own "change password" goes through the same action (audited, no secret).
