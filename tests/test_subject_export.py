@@ -11,6 +11,7 @@ import zlib
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from matrica.audit.models import AuditEvent
 from matrica.compliance.models import ExpiryNotice
@@ -215,3 +216,32 @@ def test_an_export_is_on_the_trail(client, world):
     client.get(reverse("staff:subject_json", args=[member.pk]))
     event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
     assert (event.user, event.object_id) == (world["RS"].users["national_admin"], str(member.pk))
+
+
+def test_the_export_holds_the_persons_training_sessions_and_their_attendance(world, client):
+    """Sessions are personal data too: where the person was nominated, whether they came."""
+    from matrica.delivery import actions as delivery
+    from matrica.delivery.tests.conftest import make_pool_trainer
+    from matrica.framework.models import Module
+    from matrica.tenancy.scoping import SYSTEM
+
+    rs = world["RS"]
+    module = Module.objects.get(code="BA")
+    make_pool_trainer(rs.people[2], module)
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    session = delivery.plan_session(
+        actor=SYSTEM, module=module, beneficiary_id=rs.beneficiary.pk, starts_on=day,
+        ends_on=day, starts_at=datetime.time(9), ends_at=datetime.time(12), capacity=5,
+        venue="Niš", trainers=[rs.people[2]], invites_everyone=True,
+    )  # fmt: skip
+    delivery.open_session(actor=SYSTEM, session=session)
+    delivery.nominate(actor=SYSTEM, session=session, staff_members=[rs.people[0]])
+    delivery.confirm(actor=SYSTEM, session=session)
+    delivery.record_attendance(actor=SYSTEM, day=session.days.get(), present=[rs.people[0].pk])
+    client.force_login(rs.users["national_admin"])
+    data = json.loads(client.get(reverse("staff:subject_json", args=[rs.people[0].pk])).content)
+    [row] = data["training_sessions"]
+    assert (row["module"], row["state"], row["days_present"]) == ("BA", "confirmed", [str(day)])
+    trainer = json.loads(client.get(reverse("staff:subject_json", args=[rs.people[2].pk])).content)
+    assert [s["id"] for s in trainer["sessions_delivered"]] == [session.pk]
+    assert trainer["training_sessions"] == []

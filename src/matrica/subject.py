@@ -69,6 +69,31 @@ def subject_data(member: StaffMember) -> dict[str, Any]:
             }
             for completion in evidence_of(member)
         ],
+        "training_sessions": [
+            {
+                "session_id": enrolment.session_id,
+                "module": enrolment.session.module.code,
+                "first_day": enrolment.session.starts_on,
+                "last_day": enrolment.session.ends_on,
+                "state": enrolment.state,
+                "nominated_at": enrolment.nominated_at,
+                "nominated_by": enrolment.nominated_by,
+                "days_present": [a.day.date for a in enrolment.attendance.all() if a.present],
+                "days_absent": [a.day.date for a in enrolment.attendance.all() if not a.present],
+            }
+            for enrolment in member.enrolments.select_related("session__module")
+            .prefetch_related("attendance__day")
+            .order_by("session__starts_on", "pk")
+        ],
+        "sessions_delivered": list(
+            member.sessions_delivered.order_by("starts_on", "pk").values(
+                "id", "module__code", "starts_on", "ends_on", "state"
+            )
+        ),
+        "trainer_authorisations": [
+            {**snapshot(authorisation), "module": authorisation.module.code}
+            for authorisation in member.trainer_authorisations.select_related("module")
+        ],
         "statuses": {"on": today, "requirements": person_statuses(member, today)},
         "account": ({name: getattr(account, name) for name in ACCOUNT_FIELDS} if account else None),
         "expiry_notices": list(
