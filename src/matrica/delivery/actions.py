@@ -384,10 +384,14 @@ def nominate(
         else:
             result.nominated.append(member)
     again = [existing[m.pk] for m in result.nominated if m.pk in existing]
+    nominator = actor.get_username()
     for enrolment in again:
         _set_state(actor, enrolment, EnrolmentState.NOMINATED, _("Nominated again"))
+        # Places go in nomination order: nominated again, they queue behind those nominated
+        # while they were out.
+        enrolment.nominated_at, enrolment.nominated_by = timezone.now(), nominator
+        enrolment.save(update_fields=["nominated_at", "nominated_by"])
     fresh = [m for m in result.nominated if m.pk not in existing]
-    nominator = actor.get_username()
     Enrolment.objects.bulk_create(
         Enrolment(session=session, staff_member=m, nominated_by=nominator) for m in fresh
     )
@@ -457,15 +461,22 @@ def confirm(
     *, actor: Actor, session: TrainingSession, enrolments: Sequence[Enrolment] | None = None
 ) -> tuple[list[Enrolment], list[Enrolment]]:
     """Give places to nominations, in the order they were made: confirmed while places last,
-    waitlisted after. Without `enrolments`, every open nomination. Returns (confirmed,
-    waitlisted)."""
+    waitlisted after; people already waiting come first (they were nominated earlier) and keep
+    waiting when no place is free. Without `enrolments`, every open nomination; someone named
+    who cannot be given a place (withdrawn, already confirmed) is refused by name. Returns
+    (confirmed, newly waitlisted)."""
     require(actor, Verb.PLAN_TRAINING, beneficiary_id=session.beneficiary_id)
     _visible_session(actor, session)
     if session.state not in (State.PLANNED, State.OPEN):
         raise ValidationError(_("Places are given before the session is held."))
-    pending = session.enrolments.filter(state=EnrolmentState.NOMINATED)
+    pending = session.enrolments.filter(
+        state__in=[EnrolmentState.NOMINATED, EnrolmentState.WAITLISTED]
+    )
     if enrolments is not None:
-        pending = pending.filter(pk__in=[e.pk for e in enrolments])
+        named = session.enrolments.filter(pk__in=[e.pk for e in enrolments])
+        for enrolment in named.select_related("staff_member"):
+            check_enrolment_move(enrolment, EnrolmentState.CONFIRMED)
+        pending = named
     free = _free_places(session)
     confirmed, waitlisted = [], []
     for enrolment in pending.select_related("staff_member").order_by("nominated_at", "pk"):
@@ -473,7 +484,7 @@ def confirm(
             _set_state(actor, enrolment, EnrolmentState.CONFIRMED)
             confirmed.append(enrolment)
             free -= 1
-        else:
+        elif enrolment.state == EnrolmentState.NOMINATED:
             _set_state(actor, enrolment, EnrolmentState.WAITLISTED)
             waitlisted.append(enrolment)
     _refresh_joint(session)
