@@ -658,6 +658,8 @@ def reopen_session(*, actor: Actor, session: TrainingSession, reason: str) -> Tr
             enrolment.completion_ids = []
             enrolment.save(update_fields=["completion_ids"])
     _move(actor, session, State.HELD, reason)
+    # No-shows are confirmed again: they count as taking part once more.
+    _refresh_joint(session)
     return session
 
 
