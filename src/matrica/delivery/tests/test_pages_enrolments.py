@@ -160,6 +160,7 @@ def test_the_rule_preview_counts_exactly_whom_the_rule_nominates(client, serbia,
     count = preview.context["page"].paginator.count
     assert count > 0
     assert f"Nominate these {count} people" in preview.content.decode()
+    assert client.get(url).context["page"].paginator.count == count  # a first visit: the same
     response = client.post(url, rule)
     result = response.context["result"]
     assert len(result.nominated) + len(result.refused) == count
@@ -171,7 +172,7 @@ def test_the_rule_offers_an_institution_manager_their_own_institution(client, se
     client.force_login(serbia.users["institution_manager"])
     page = client.get(reverse("delivery:nominate_rule", args=[session.pk]))
     form = page.context["form"]
-    assert form["institution"].value() == serbia.prison.pk
+    assert str(form["institution"].value()) == str(serbia.prison.pk)
     assert set(form.fields["institution"].queryset) == {serbia.prison}
 
 
@@ -338,7 +339,7 @@ def test_the_roster_takes_the_same_queries_for_5_or_30_people(
 ):
     session = _held_today(serbia, basic_awareness, trainer, _crowd(serbia, count), capacity=40)
     manager = serbia.users["training_manager"]
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):  # the rows, the days, whether the user trains it
         html = _roster_html(session, manager)
     assert html.count('scope="row"') == count
 
@@ -350,7 +351,7 @@ def test_the_register_takes_the_same_queries_for_5_or_30_people(
     session = _held_today(serbia, basic_awareness, trainer, _crowd(serbia, count), capacity=40)
     client.force_login(serbia.users["trainer"])
     url = reverse("delivery:attendance", args=[session.pk, timezone.localdate().isoformat()])
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         response = client.get(url)
     assert response.content.decode().count('class="register-row"') == count
 

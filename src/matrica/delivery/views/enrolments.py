@@ -9,12 +9,11 @@ updates the rule's preview in place."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from matrica.delivery import actions, selectors
 from matrica.delivery.enrolment_forms import (
+    RULE_STATUSES,
     AttendanceForm,
     NominateForm,
     RuleForm,
@@ -136,11 +136,8 @@ def nominate_by_rule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     institutions = Institution.objects.visible_to(request.user).filter(
         beneficiary_id=session.beneficiary_id
     )
-    initial: dict[str, Any] = {}
-    if request.user.role == Role.INSTITUTION_MANAGER and request.user.institution_id:
-        initial["institution"] = request.user.institution_id
-    data = request.POST if request.method == "POST" else (request.GET or None)
-    form = RuleForm(data, initial=initial, institutions=institutions)
+    data = request.POST if request.method == "POST" else (request.GET or _default_rule(request))
+    form = RuleForm(data, institutions=institutions)
     result: actions.NominationResult | None = None
     page = None
     if form.is_valid():
@@ -155,16 +152,23 @@ def nominate_by_rule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
                 session, rule, visible=StaffMember.objects.visible_to(request.user)
             ).select_related("institution", "primary_category")
             page = paginate(request, chosen)
-    hidden = [
-        (name, value)
-        for name in RuleForm.base_fields
-        for value in (data.getlist(name) if data is not None else [])
-    ]
+    hidden = [(name, value) for name in RuleForm.base_fields for value in data.getlist(name)]
     context = {
         "session": session, "session_url": session_url(session), "form": form, "page": page,
         "query": query_without_page(request), "hidden": hidden, "result": result,
     }  # fmt: skip
     return render(request, "delivery/enrolments/nominate_rule.html", context)
+
+
+def _default_rule(request: AuthenticatedHttpRequest) -> QueryDict:
+    """The rule a first visit previews: every status the form offers, its default window, and
+    for an institution manager their own institution."""
+    data = QueryDict(mutable=True)
+    data.setlist("statuses", [value for value, _label in RULE_STATUSES])
+    data["within_days"] = str(RuleForm.base_fields["within_days"].initial)
+    if request.user.role == Role.INSTITUTION_MANAGER and request.user.institution_id:
+        data["institution"] = str(request.user.institution_id)
+    return data
 
 
 # Places -----------------------------------------------------------------------------------------
