@@ -369,3 +369,30 @@ def test_the_rule_preview_is_one_page_of_a_counted_query(
             {"within_days": 90, "statuses": ["missing", "expired", "overdue"]},
         )
     assert page.context["page"].paginator.count >= 30
+
+
+def test_a_person_may_withdraw_themselves(client, serbia, session):
+    _open(serbia, session)
+    member = serbia.users["staff"].staff_member
+    actions.nominate(
+        actor=serbia.users["training_manager"], session=session, staff_members=[member]
+    )
+    enrolment = session.enrolments.get()
+    client.force_login(serbia.users["staff"])
+    assert "Withdraw" in _roster_html(session, serbia.users["staff"])
+    url = reverse("delivery:withdraw_enrolment", args=[session.pk, enrolment.pk])
+    assert client.post(url, {"reason": "Exam that week"}).status_code == 200
+    enrolment.refresh_from_db()
+    assert enrolment.state == Enrolment.State.WITHDRAWN
+
+
+def test_the_search_with_htmx_answers_the_table_alone(client, serbia, session):
+    _open(serbia, session)
+    client.force_login(serbia.users["training_manager"])
+    response = client.get(
+        reverse("delivery:nominate", args=[session.pk]), {"q": "Ђорђ"},
+        headers={"HX-Request": "true"},
+    )  # fmt: skip
+    page = response.content.decode()
+    assert "<main" not in page
+    assert serbia.people[1].family_name in page  # Đorđević, found from Cyrillic
