@@ -131,7 +131,7 @@ class SessionFields(forms.Form):
         services = Service.objects.visible_to(user).filter(beneficiary_id=beneficiary_id)
         self._set("invited_institutions", institutions.order_by("name"))
         self._set("invited_services", services.select_related("beneficiary").order_by("name"))
-        chosen = [pk for pk in self._chosen_trainers() if pk.isdigit()]
+        chosen = [pk for pk in self._chosen_trainers() if _is_id(pk)]
         reach = Q(pk__in=chosen)
         if module is not None:
             reach |= Q(pk__in=selectors.trainer_pool(module, on).values("pk"))
@@ -213,7 +213,12 @@ def _int(raw: Any) -> int | None:
     if hasattr(raw, "pk"):
         return int(raw.pk)
     text = str(raw or "")
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    return int(text) if _is_id(text) else None
+
+
+def _is_id(text: str) -> bool:
+    """Digits a database id can be (not "²", not a hundred digits)."""
+    return text.isascii() and text.isdigit() and len(text) < 12
 
 
 def _date(raw: Any) -> datetime.date:

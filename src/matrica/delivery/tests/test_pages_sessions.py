@@ -111,7 +111,7 @@ def test_the_month_shows_each_session_with_its_places_state_and_joint_mark(
     session = plan(serbia, basic_awareness, trainer, starts_on=this_month(3), days=1, capacity=12)
     manager = serbia.users["training_manager"]
     actions.open_session(actor=manager, session=session)
-    probation_officer = StaffMemberFactory(
+    probation_officer = StaffMemberFactory.create(
         institution=serbia.probation, primary_category=category("PRO")
     )
     actions.nominate(
@@ -147,7 +147,7 @@ def test_the_calendar_filters_by_module_and_trainer(
 ):
     from matrica.framework.models import Module
 
-    other_module = Module.objects.exclude(pk=basic_awareness.pk).filter(beneficiary=None).first()
+    other_module = Module.objects.exclude(pk=basic_awareness.pk).filter(beneficiary=None)[0]
     plan(serbia, basic_awareness, trainer, starts_on=this_month(5), days=1)
     other = actions.plan_session(
         actor=serbia.users["training_manager"], module=basic_awareness,
@@ -410,7 +410,7 @@ def test_joint_figures_count_sessions_by_administration_module_and_year(
     session = plan(serbia, basic_awareness, trainer, starts_on=today - datetime.timedelta(days=10))
     manager = serbia.users["training_manager"]
     actions.open_session(actor=manager, session=session)
-    probation_officer = StaffMemberFactory(
+    probation_officer = StaffMemberFactory.create(
         institution=serbia.probation, primary_category=category("PRO")
     )
     actions.nominate(

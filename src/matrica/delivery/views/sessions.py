@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path, re_path, reverse
+from django.urls import URLPattern, path, register_converter, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -265,9 +265,9 @@ def session_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def transition(request: AuthenticatedHttpRequest, pk: str, verb: str) -> HttpResponse:
+def transition(request: AuthenticatedHttpRequest, pk: int, verb: str) -> HttpResponse:
     move = MOVES[verb]
-    session = get_object_or_404(_visible_sessions(request.user), pk=int(pk))
+    session = get_object_or_404(_visible_sessions(request.user), pk=pk)
     require(request.user, move.verb, beneficiary_id=session.beneficiary_id)
     form = ReasonForm(posted(request)) if move.asks_reason else ConfirmForm(posted(request))
 
@@ -373,13 +373,25 @@ def joint(request: HttpRequest) -> HttpResponse:
     return render(request, "delivery/joint.html", {"tables": tables})
 
 
+class MoveConverter:
+    """The moves a session's page offers, by name: any other is not a URL (404)."""
+
+    regex = "|".join(MOVES)
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(MoveConverter, "session_move")
+
 urlpatterns: list[URLPattern] = [
     path("", calendar_page, name="calendar"),
     path("new/", plan, name="plan"),
     path("joint/", joint, name="joint"),
     path("<int:pk>/", session_page, name="session"),
     path("<int:pk>/edit/", edit, name="edit"),
-    re_path(
-        rf"^(?P<pk>[0-9]{{1,12}})/(?P<verb>{'|'.join(MOVES)})/$", transition, name="transition"
-    ),
+    path("<int:pk>/<session_move:verb>/", transition, name="transition"),
 ]
