@@ -225,6 +225,8 @@ WHITENOISE_USE_FINDERS = True
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "matrica@localhost")
+# Where people reach Matrica: the links in mail and in calendar entries are absolute.
+MATRICA_BASE_URL = os.environ.get("MATRICA_BASE_URL", "http://127.0.0.1:8000")
 
 SESSION_COOKIE_HTTPONLY = True
 # A session ends after MATRICA_IDLE_TIMEOUT_MINUTES without a request and, however busy, after
