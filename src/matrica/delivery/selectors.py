@@ -22,8 +22,8 @@ from matrica.delivery.models import (
     TrainingSession,
     open_to_institution,
 )
-from matrica.framework.models import Conferral, Module
-from matrica.staff.models import StaffMember
+from matrica.framework.models import Conferral, Module, StaffCategory
+from matrica.staff.models import StaffMember, StaffRole
 from matrica.tenancy.models import Institution
 from matrica.training.models import Completion
 
@@ -104,11 +104,25 @@ def candidates(
     )
     if rule.institution_id:
         statuses = statuses.filter(institution_id=rule.institution_id)
-    if rule.category_id:
-        statuses = statuses.filter(category_id=rule.category_id)
+    people = visible
+    if (
+        rule.category_id
+        and not StaffCategory.objects.filter(pk=rule.category_id, applies_to_all=True).exists()
+    ):
+        # The people in the category (primary, or a role held today), whichever of their
+        # categories asks for the area: basic awareness is asked of all staff, not of
+        # front-line officers as such.
+        roles = StaffRole.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate()),
+            category_id=rule.category_id,
+            start_date__lte=timezone.localdate(),
+        )
+        people = people.filter(
+            Q(primary_category_id=rule.category_id) | Q(pk__in=roles.values("staff_member_id"))
+        )
     already = Enrolment.objects.filter(session=session, state__in=Enrolment.ACTIVE)
     return (
-        visible.filter(
+        people.filter(
             active=True,
             beneficiary_id=session.beneficiary_id,
             institution_id__in=invited_institutions(session),
