@@ -63,7 +63,7 @@ def scene(world, serbia, basic_awareness, trainer) -> Scene:
                            invites_everyone=True)  # fmt: skip
     actions.nominate(actor=manager, session=everyone, staff_members=[officer])
     actions.confirm(actor=manager, session=everyone)
-    actions.record_attendance(actor=manager, day=everyone.days.first(), present=[officer.pk])
+    actions.record_attendance(actor=manager, day=everyone.days.all()[0], present=[officer.pk])
     prison = new_session(serbia, basic_awareness, colleague, starts_on=in_a_month,
                          invited_institutions=[serbia.prison])  # fmt: skip
     # The staff member, and the world's trainer as a participant.
