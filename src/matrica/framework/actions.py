@@ -11,14 +11,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from matrica.audit.models import AuditEvent
 from matrica.audit.services import (
+    apply_changes,
     delete_audited,
     record,
     required_reason,
+    save_audited,
     write,
     write_changes,
 )
@@ -36,7 +40,7 @@ from matrica.framework.models import (
 from matrica.tenancy.changes import Change, report
 from matrica.tenancy.models import Beneficiary
 from matrica.tenancy.permissions import Verb, require
-from matrica.tenancy.scoping import SYSTEM
+from matrica.tenancy.scoping import SYSTEM, ensure_visible
 from matrica.text import clean_text
 
 if TYPE_CHECKING:
@@ -310,3 +314,196 @@ def withdraw_deviation(*, actor: Actor, deviation: Deviation, reason: str) -> No
     reason = required_reason(reason, _("Say why the deviation is withdrawn."))
     delete_audited(actor=actor, obj=deviation, message=reason)
     _adapted(adaptation)
+
+
+# National modules: an administration's additions to the common catalogue.
+
+NATIONAL_MODULE_FIELDS = frozenset(
+    {"code", "title", "translations", "summary", "learning_outcomes", "hours", "validity_months",
+     "delivery_modes", "languages", "joint_delivery", "attendance_threshold"}
+)  # fmt: skip
+MODULE_RELATIONS = frozenset({"prerequisites", "conferrals"})
+
+
+def _refuse_common(module_beneficiary_id: int | None) -> None:
+    if module_beneficiary_id is None:
+        raise PermissionDenied(
+            _(
+                "A module of the common matrix is published with the framework "
+                "(matrica load-framework) and cannot be changed here."
+            )
+        )
+
+
+def _clean_translations(translations: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """{"lang": {"title": …}} with text trimmed and empty entries left out."""
+    cleaned: dict[str, dict[str, str]] = {}
+    for language, fields in (translations or {}).items():
+        texts = {name: clean_text(text) for name, text in fields.items() if clean_text(text)}
+        if texts:
+            cleaned[language] = texts
+    return cleaned
+
+
+def _module_relation_errors(
+    actor: Actor,
+    module: Module,
+    beneficiary_id: int,
+    prerequisites: list[Module],
+    conferrals: list[tuple[CompetencyArea, Level]],
+) -> dict[str, Any]:
+    """The rules that span rows: what the module confers, and what it asks first."""
+    errors: dict[str, Any] = {}
+    if not conferrals:
+        errors["conferrals"] = _("Say what completing the module confers: at least one area.")
+    areas = [area.pk for area, _level in conferrals]
+    if len(areas) != len(set(areas)):
+        errors["conferrals"] = _("A module confers one level per competency area.")
+    wanted = {prerequisite.pk for prerequisite in prerequisites}
+    if module.pk is not None and module.pk in wanted:
+        errors["prerequisites"] = _("A module cannot be its own prerequisite.")
+    elif wanted:
+        # Common modules, or the administration's own, that the actor may see.
+        allowed = set(
+            Module.objects.visible_to(actor)
+            .filter(Q(beneficiary__isnull=True) | Q(beneficiary_id=beneficiary_id), pk__in=wanted)
+            .values_list("pk", flat=True)
+        )
+        if wanted - allowed:
+            errors["prerequisites"] = _(
+                "A prerequisite is a module of the common matrix or of the same administration."
+            )
+    return errors
+
+
+def _relations_of(module: Module) -> dict[str, list[str]]:
+    """What the audit trail keeps of a module's conferrals and prerequisites: codes."""
+    return {
+        "conferrals": sorted(
+            f"{area}-{level}"
+            for area, level in module.conferrals.values_list("area__code", "level__code")
+        ),
+        "prerequisites_any_of": sorted(module.prerequisites_any_of.values_list("code", flat=True)),
+    }
+
+
+def _validate_and_write_module(
+    *,
+    actor: Actor,
+    module: Module,
+    prerequisites: list[Module],
+    conferrals: list[tuple[CompetencyArea, Level]],
+    message: str = "",
+) -> None:
+    """Every error at once (the model's own rules and those spanning rows), then the module,
+    its conferrals and prerequisites, with one audit row for the module and one for its
+    relations when they change."""
+    assert module.beneficiary_id is not None
+    errors = _module_relation_errors(
+        actor, module, module.beneficiary_id, prerequisites, conferrals
+    )
+    try:
+        module.full_clean()
+    except ValidationError as error:
+        errors = {**error.message_dict, **errors}
+    if errors:
+        raise ValidationError(errors)
+    before = _relations_of(module) if module.pk is not None else None
+    # Validated above with the rules spanning rows: `write` would only validate again.
+    save_audited(actor=actor, obj=module, message=message)
+    ensure_visible(module, actor)
+    module.conferrals.all().delete()
+    Conferral.objects.bulk_create(
+        Conferral(module=module, area=area, level=level) for area, level in conferrals
+    )
+    module.prerequisites_any_of.set(prerequisites)
+    after = _relations_of(module)
+    if before != after:
+        record(
+            actor=actor, action=AuditEvent.Action.UPDATE, obj=module, before=before, after=after,
+            message=message or "Conferrals and prerequisites",
+        )  # fmt: skip
+
+
+@transaction.atomic
+def create_national_module(
+    *,
+    actor: Actor,
+    beneficiary: Beneficiary | None,
+    code: str,
+    title: str,
+    translations: dict[str, dict[str, str]],
+    summary: str,
+    learning_outcomes: str,
+    hours: int,
+    validity_months: int,
+    delivery_modes: list[str],
+    languages: list[str],
+    joint_delivery: bool,
+    attendance_threshold: int,
+    prerequisites: list[Module],
+    conferrals: list[tuple[CompetencyArea, Level]],
+) -> Module:
+    """A module an administration adds to the common catalogue: evidence exactly like a common
+    one once completed. Its code starts with the administration's code and a hyphen
+    (`Module.clean`); it confers at least one area, one level per area; its prerequisites are
+    common modules or the administration's own. The common catalogue itself is the matrix
+    loader's (`load_framework`): a module without an administration is refused."""
+    _refuse_common(beneficiary.pk if beneficiary is not None else None)
+    assert beneficiary is not None
+    require(actor, Verb.PLAN_TRAINING, beneficiary_id=beneficiary.pk)
+    module = Module(
+        beneficiary=beneficiary, code=clean_text(code), title=clean_text(title),
+        translations=_clean_translations(translations), summary=clean_text(summary),
+        learning_outcomes=clean_text(learning_outcomes), hours=hours,
+        validity_months=validity_months, delivery_modes=list(delivery_modes),
+        languages=list(languages), joint_delivery=joint_delivery,
+        attendance_threshold=attendance_threshold,
+    )  # fmt: skip
+    _validate_and_write_module(
+        actor=actor, module=module, prerequisites=list(prerequisites),
+        conferrals=list(conferrals),
+    )  # fmt: skip
+    return module
+
+
+@transaction.atomic
+def change_national_module(
+    *, actor: Actor, module: Module, reason: str = "", **changes: Any
+) -> Module:
+    """Change a national module: any of the fields `create_national_module` takes (but its
+    administration), `prerequisites` and `conferrals` replacing the lists held.
+
+    No `Change` is reported, whatever changes. Compliance is computed from completions, and a
+    completion keeps the area, level and valid-until it was recorded with: evidence is what the
+    module conferred when it was earned, so new conferrals, hours or validity apply to the
+    completions recorded from now on and no figure of today or of any earlier date moves. The
+    pages that read conferrals (the matrix, nomination candidates) read them live."""
+    _refuse_common(module.beneficiary_id)
+    require(actor, Verb.PLAN_TRAINING, beneficiary_id=module.beneficiary_id)
+    unknown = set(changes) - NATIONAL_MODULE_FIELDS - MODULE_RELATIONS
+    if unknown:
+        raise TypeError(f"Module: cannot change {', '.join(sorted(unknown))}")
+    prerequisites = list(changes.pop("prerequisites", module.prerequisites_any_of.all()))
+    conferrals = list(
+        changes.pop(
+            "conferrals",
+            [(c.area, c.level) for c in module.conferrals.select_related("area", "level")],
+        )
+    )
+    if "translations" in changes:
+        changes["translations"] = _clean_translations(changes["translations"])
+    stored = {name: getattr(module, name) for name in changes}
+    apply_changes(module, changes, NATIONAL_MODULE_FIELDS)
+    try:
+        _validate_and_write_module(
+            actor=actor, module=module, prerequisites=prerequisites, conferrals=conferrals,
+            message=clean_text(reason),
+        )  # fmt: skip
+    except BaseException:
+        # A refused change leaves the module as the caller gave it (a form shows the errors
+        # next to the stored values).
+        for name, value in stored.items():
+            setattr(module, name, value)
+        raise
+    return module

@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
 
 from matrica.framework.models import (
     CompetencyArea,
@@ -126,8 +130,23 @@ def _deviations(adaptation_ids: list[int]) -> dict[int, dict[tuple[int, int], Ru
     return result
 
 
-def framework_matrix(*, beneficiary: Beneficiary | None, on: datetime.date) -> Matrix | None:
-    """Areas × categories with each cell's rule and the modules that satisfy it."""
+def matrix_modules(user: Any, beneficiary: Beneficiary | None) -> QuerySet[Module]:
+    """The modules a matrix shows: the common ones, and with an administration chosen its own
+    national modules too; never one the user may not see."""
+    reach = Q(beneficiary__isnull=True)
+    if beneficiary is not None:
+        reach |= Q(beneficiary_id=beneficiary.pk)
+    return Module.objects.visible_to(user).filter(reach)
+
+
+def framework_matrix(
+    *,
+    beneficiary: Beneficiary | None,
+    on: datetime.date,
+    modules: QuerySet[Module] | None = None,
+) -> Matrix | None:
+    """Areas × categories with each cell's rule and the modules that satisfy it: among
+    `modules` (by default the common ones; `matrix_modules` for what a user may see)."""
     version, adaptation, rules = rules_in_force(
         beneficiary_id=beneficiary.pk if beneficiary else None, on=on
     )
@@ -138,7 +157,10 @@ def framework_matrix(*, beneficiary: Beneficiary | None, on: datetime.date) -> M
     levels = {level.pk: level for level in Level.objects.all()}
     # Modules conferring each area, with the rank they confer: one query.
     conferred: dict[int, list[tuple[int, Module]]] = defaultdict(list)
-    for conferral in Conferral.objects.select_related("module", "level").order_by("module__code"):
+    if modules is None:
+        modules = Module.objects.common()
+    shown = Conferral.objects.filter(module__in=modules.values("pk"))
+    for conferral in shown.select_related("module", "level").order_by("module__code"):
         conferred[conferral.area_id].append((conferral.level.rank, conferral.module))
     rows = []
     for area in areas:
@@ -152,3 +174,42 @@ def framework_matrix(*, beneficiary: Beneficiary | None, on: datetime.date) -> M
             cells.append(MatrixCell(rule=rule, level=levels[rule.level_id], modules=satisfying))
         rows.append((area, cells))
     return Matrix(version, adaptation, areas, categories, rows)
+
+
+@dataclass
+class Catalogue:
+    """The modules a user may read: the common ones, and national ones by administration."""
+
+    common: list[Module]
+    national: list[tuple[Beneficiary, list[Module]]]
+
+
+def _with_details(modules: QuerySet[Module]) -> QuerySet[Module]:
+    return modules.select_related("beneficiary").prefetch_related(
+        Prefetch(
+            "conferrals",
+            queryset=Conferral.objects.select_related("area", "level").order_by("area__order"),
+        ),
+        Prefetch("prerequisites_any_of", queryset=Module.objects.order_by("code")),
+    )
+
+
+def module_catalogue(user: Any) -> Catalogue:
+    """The common modules, then every national module the user may see, grouped by
+    administration (their own for national roles; every administration's for the coordinator).
+    Three queries, whatever the number of modules."""
+    modules = list(
+        _with_details(Module.objects.visible_to(user)).order_by("beneficiary__code", "code")
+    )
+    common = [module for module in modules if module.beneficiary_id is None]
+    national = [module for module in modules if module.beneficiary_id is not None]
+    grouped = [
+        (owner, list(group))
+        for owner, group in groupby(national, key=lambda module: module.beneficiary)
+    ]
+    return Catalogue(common=common, national=grouped)
+
+
+def module_details(user: Any) -> QuerySet[Module]:
+    """Modules the user may read, with their conferrals and prerequisites."""
+    return _with_details(Module.objects.visible_to(user))

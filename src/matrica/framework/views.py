@@ -2,8 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from matrica.framework.models import Module
-from matrica.framework.selectors import framework_matrix
+from matrica.framework.selectors import framework_matrix, matrix_modules
 from matrica.http import AuthenticatedHttpRequest
 from matrica.pages import as_of
 from matrica.tenancy.models import Beneficiary
@@ -19,12 +18,13 @@ def matrix(request: AuthenticatedHttpRequest) -> HttpResponse:
     beneficiary = administrations.filter(code=code).first() if code else None
     if not code and request.user.beneficiary_id:
         beneficiary = administrations.filter(pk=request.user.beneficiary_id).first()
+    modules = matrix_modules(request.user, beneficiary)
     context = {
-        "matrix": framework_matrix(beneficiary=beneficiary, on=on),
+        "matrix": framework_matrix(beneficiary=beneficiary, on=on, modules=modules),
         "on": on,
         "administrations": administrations,
         "beneficiary": beneficiary,
-        "modules": Module.objects.prefetch_related(
+        "modules": modules.prefetch_related(
             "conferrals__area", "conferrals__level", "prerequisites_any_of"
         ),
     }
