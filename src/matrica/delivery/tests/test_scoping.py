@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
 from django.utils import timezone
 
 from matrica.accounts.models import User
@@ -173,3 +174,12 @@ def test_an_institution_manager_sees_their_own_people_s_enrolments(serbia, scene
         serbia.users["trainer"].staff_member_id,
     }
     assert enrolled(manager, scene.everyone) == set()  # a probation officer
+
+
+def test_only_the_session_s_own_trainer_keeps_its_register(serbia, scene):
+    day = scene.everyone.days.all()[0]
+    with pytest.raises(Http404):
+        actions.record_attendance(actor=scene.other_trainer, day=day, present=[])
+    assert Attendance.objects.get(day=day).present  # the officer is still present
+    actions.record_attendance(actor=serbia.users["trainer"], day=day, present=[])
+    assert not Attendance.objects.get(day=day).present
