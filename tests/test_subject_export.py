@@ -242,6 +242,10 @@ def test_the_export_holds_the_persons_training_sessions_and_their_attendance(wor
     data = json.loads(client.get(reverse("staff:subject_json", args=[rs.people[0].pk])).content)
     [row] = data["training_sessions"]
     assert (row["module"], row["state"], row["days_present"]) == ("BA", "confirmed", [str(day)])
+    # Nominated, given a place, marked present: each on the person's own trail.
+    kinds = [event["record_type"] for event in data["audit_events"]]
+    assert kinds.count("delivery.enrolment") == 2
+    assert kinds.count("delivery.attendance") == 1
     trainer = json.loads(client.get(reverse("staff:subject_json", args=[rs.people[2].pk])).content)
     assert [s["id"] for s in trainer["sessions_delivered"]] == [session.pk]
     assert trainer["training_sessions"] == []

@@ -29,7 +29,6 @@ from matrica.audit.services import (
     record,
     record_created,
     required_reason,
-    save_audited,
     write,
 )
 from matrica.delivery import notifications, selectors
@@ -446,9 +445,12 @@ def _set_state(actor: Actor, enrolment: Enrolment, target: str, message: str = "
     before = enrolment.state
     enrolment.state = target
     enrolment.save(update_fields=["state"])
+    # Whose place it is goes on the row, so the person's trail (right of access, retention)
+    # finds it like every other event about them.
+    person = {"staff_member_id": enrolment.staff_member_id, "session_id": enrolment.session_id}
     record(
         actor=actor, action=AuditEvent.Action.UPDATE, obj=enrolment,
-        before={"state": before}, after={"state": target}, message=message,
+        before={**person, "state": before}, after={**person, "state": target}, message=message,
     )  # fmt: skip
 
 
@@ -580,8 +582,19 @@ def record_attendance(*, actor: Actor, day: SessionDay, present: Iterable[int]) 
     rows = []
     for enrolment in enrolments:
         row = stored.get(enrolment.pk) or Attendance(enrolment=enrolment, day=day)
+        was = None if row.pk is None else row.present
         row.present = enrolment.staff_member_id in wanted
-        save_audited(actor=actor, obj=row)
+        if was != row.present:
+            row.save()
+            # Named by person, like every other event about them (see `_set_state`).
+            facts = {"staff_member_id": enrolment.staff_member_id, "day": day.date.isoformat()}
+            record(
+                actor=actor,
+                action=AuditEvent.Action.UPDATE if was is not None else AuditEvent.Action.CREATE,
+                obj=row,
+                before=None if was is None else {**facts, "present": was},
+                after={**facts, "present": row.present},
+            )
         rows.append(row)
     return rows
 
