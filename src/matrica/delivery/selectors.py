@@ -9,7 +9,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
@@ -24,7 +33,7 @@ from matrica.delivery.models import (
 )
 from matrica.framework.models import Conferral, Module, StaffCategory
 from matrica.staff.models import StaffMember, StaffRole
-from matrica.tenancy.models import Institution
+from matrica.tenancy.models import Institution, Service
 from matrica.training.models import Completion
 
 # The area of the matrix that training-of-trainers evidence is recorded in.
@@ -276,3 +285,34 @@ def trainer_year(staff_member: StaffMember, year: int) -> dict[str, int]:
         "hours": (minutes["total"] or 0) // 60,
         "participants": participants,
     }
+
+
+def _invites_kind(kind: str) -> Q:
+    """Sessions inviting people of one service (prison or probation)."""
+    through = TrainingSession.invited_services.through.objects.filter(service__kind=kind)
+    by_institution = TrainingSession.invited_institutions.through.objects.filter(
+        institution__service__kind=kind
+    )
+    return (
+        Q(invites_everyone=True)
+        | Q(pk__in=through.values("trainingsession_id"))
+        | Q(pk__in=by_institution.values("trainingsession_id"))
+    )
+
+
+def open_for_nomination(user: Any, **filters: Any) -> QuerySet[TrainingSession]:
+    """Sessions taking nominations that the user may see, those open to both the prison and the
+    probation service first: when both services' people would fit one session, the joint one is
+    offered before separate ones (the working group's "joint training wherever possible")."""
+    today = timezone.localdate()
+    return (
+        sessions_for_calendar(user, today, today + datetime.timedelta(days=366), **filters)
+        .filter(state=TrainingSession.State.OPEN, starts_on__gte=today)
+        .annotate(
+            open_to_both=ExpressionWrapper(
+                _invites_kind(Service.Kind.PRISON) & _invites_kind(Service.Kind.PROBATION),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("-open_to_both", "starts_on", "pk")
+    )

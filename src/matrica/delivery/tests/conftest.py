@@ -47,12 +47,13 @@ def trainer(serbia, basic_awareness):
 
 def plan(serbia, module, trainer, *, starts_on=None, days=2, capacity=10, **extra):
     starts_on = starts_on or timezone.localdate() + datetime.timedelta(days=14)
+    extra.setdefault("invites_everyone", True)
     return actions.plan_session(
         actor=serbia.users["training_manager"], module=module,
         beneficiary_id=serbia.beneficiary.pk, starts_on=starts_on,
         ends_on=starts_on + datetime.timedelta(days=days - 1),
         starts_at=datetime.time(9), ends_at=datetime.time(13), capacity=capacity,
-        venue="Training centre, Niš", trainers=[trainer], invites_everyone=True, **extra,
+        venue="Training centre, Niš", trainers=[trainer], **extra,
     )  # fmt: skip
 
 

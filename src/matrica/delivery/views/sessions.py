@@ -133,6 +133,8 @@ def calendar_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         "list_query": _query(request, view="list"),
     }
     if as_list:
+        if holds(user, Verb.NOMINATE):
+            context["nominating"] = selectors.open_for_nomination(user, **chosen)[:LIST_LIMIT]
         found = selectors.sessions_for_calendar
         context["upcoming"] = found(user, today, today + LIST_AHEAD, **chosen)[:LIST_LIMIT]
         context["recent"] = (
