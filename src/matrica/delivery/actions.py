@@ -550,7 +550,7 @@ def _refresh_joint(session: TrainingSession) -> None:
 # The register ---------------------------------------------------------------------------------
 
 
-def _require_register(actor: Actor, session: TrainingSession) -> None:
+def require_register(actor: Actor, session: TrainingSession) -> None:
     require(actor, Verb.RECORD_ATTENDANCE, beneficiary_id=session.beneficiary_id)
     _visible_session(actor, session)
     if (
@@ -565,7 +565,7 @@ def record_attendance(*, actor: Actor, day: SessionDay, present: Iterable[int]) 
     """The register of one day: everyone with a place is present if named in `present` (staff
     member ids), absent otherwise. Recorded from the day itself until the session closes."""
     session = day.session
-    _require_register(actor, session)
+    require_register(actor, session)
     if session.state not in (State.OPEN, State.HELD):
         raise ValidationError(_("Attendance is recorded while a session is open or held."))
     if day.date > timezone.localdate():

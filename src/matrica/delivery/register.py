@@ -1,7 +1,7 @@
 """The attendance register of a session as a printable PDF: one A4 page per day (or the one day
 asked for), with the session's facts, everyone holding a place in their own script, sorted as
 the registry sorts them, and an empty column to sign. It carries names: the caller has checked
-that the user may keep the register (`actions._require_register`)."""
+that the user may keep the register (`actions.require_register`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from matrica.delivery.actions import _require_register
+from matrica.delivery.actions import require_register
 from matrica.delivery.models import Enrolment, SessionDay, TrainingSession
 
 STYLE = Path(__file__).parent / "templates" / "delivery" / "files" / "register.css"
@@ -63,7 +63,7 @@ def render_register(
 def may_keep_register(user: Any, session: TrainingSession) -> bool:
     """Whether `user` may download the register (the check recording attendance makes)."""
     try:
-        _require_register(user, session)
+        require_register(user, session)
     except (PermissionDenied, Http404):
         return False
     return True

@@ -69,7 +69,7 @@ def register_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     # The register carries names: only those who keep it (403 without the verb, 404 for a
     # trainer of another session), as recording attendance asks.
-    actions._require_register(request.user, session)
+    actions.require_register(request.user, session)
     days = list(session.days.all())
     wanted = request.GET.get("day")
     if wanted is not None:
