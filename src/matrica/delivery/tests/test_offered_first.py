@@ -33,7 +33,7 @@ def test_a_session_open_to_both_services_is_offered_first(client, serbia, basic_
     offered = list(selectors.open_for_nomination(manager))
     assert offered == [both, prison_only]  # a planned session takes no nominations yet
     assert planned_only not in offered
-    assert [s.open_to_both for s in offered] == [True, False]
+    assert [s.open_to_both for s in offered] == [True, False]  # type: ignore[attr-defined]
 
     client.force_login(manager)
     page = client.get("/delivery/?view=list").content.decode()
