@@ -12,7 +12,8 @@ from django.utils import timezone
 # table -> (columns in the CSV, constant columns appended to every row)
 LAYOUT: dict[str, tuple[str, list[str], dict[str, object]]] = {
     "beneficiary": ("tenancy_beneficiary", ["id", "code", "name"],
-                    {"authority": "", "languages": "[]", "footnote": "", "is_demo": False}),
+                    {"authority": "", "languages": "[]", "footnote": "", "is_demo": False,
+                     "retention_years": 10}),
     "service": ("tenancy_service", ["id", "beneficiary_id", "kind", "name"], {}),
     "institution": ("tenancy_institution",
                     ["id", "service_id", "beneficiary_id", "name", "kind", "city"], {}),

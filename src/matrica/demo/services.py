@@ -8,6 +8,7 @@ so it can be wiped and rebuilt, and it refuses to touch a database that holds re
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import random
 from collections.abc import Callable, Iterator
@@ -20,6 +21,8 @@ from django.db import transaction
 from matrica.accounts.models import User
 from matrica.audit.models import AuditEvent
 from matrica.audit.services import record
+from matrica.demo import delivery
+from matrica.demo.delivery import wipe_delivery
 from matrica.framework.actions import load_framework
 from matrica.framework.models import FrameworkVersion, Module, StaffCategory
 from matrica.staff.demo_region import (
@@ -54,6 +57,7 @@ class DemoSummary:
     staff: int
     completions: int
     users: list[tuple[str, str]]
+    sessions: int = 0
 
 
 def staff_count(spec: AdministrationSpec, scale: str) -> int:
@@ -78,6 +82,7 @@ def wipe_demo() -> None:
     """Remove everything an earlier demo built, children first."""
     demo = Beneficiary.objects.filter(is_demo=True)
     User.objects.filter(is_demo=True).delete()
+    wipe_delivery(demo)
     Completion.objects.filter(staff_member__beneficiary__in=demo).delete()
     StaffRole.objects.filter(staff_member__beneficiary__in=demo).delete()
     StaffMember.objects.filter(beneficiary__in=demo).delete()
@@ -150,6 +155,20 @@ def pathways(version: FrameworkVersion) -> dict[str, list[str]]:
     return result
 
 
+@functools.cache
+def session_days(order: int, around: datetime.date) -> tuple[datetime.date, ...]:
+    """The days a module's half-yearly sessions end on, within six months of `around`: the
+    first Thursday from the 15th of every sixth month, the module's `order` choosing which."""
+    days = []
+    for shift in range(-6, 7):
+        month = around.replace(day=1) + relativedelta(months=shift)
+        if (month.month - 1) % 6 != order % 6:
+            continue
+        fifteenth = month.replace(day=15)
+        days.append(fifteenth + datetime.timedelta(days=(3 - fifteenth.weekday()) % 7))
+    return tuple(days)
+
+
 class HistoryWriter:
     """Five years of training for one person: basic awareness for most, the pathway of their
     category for many, refreshers taken by some and missed by others."""
@@ -166,6 +185,7 @@ class HistoryWriter:
         self.today = today
         self.history_start = today - relativedelta(years=5)
         self.modules = modules
+        self.module_order = {code: index for index, code in enumerate(sorted(modules))}
         self.conferrals = {
             code: [(c.area_id, c.level_id) for c in module.conferrals.all()]
             for code, module in modules.items()
@@ -183,6 +203,8 @@ class HistoryWriter:
                 if code == "BA" and self.rng.random() < 0.3
                 else Completion.Source.SESSION
             )
+            if source == Completion.Source.SESSION:
+                taken = self._session_date(code, taken, max(member.entry_date, self.history_start))
             valid_until = taken + relativedelta(months=module.validity_months)
             for area_id, level_id in self.conferrals[code]:
                 yield Completion(
@@ -193,6 +215,18 @@ class HistoryWriter:
                 return
             lateness = self.rng.randint(-150, 60)
             taken = valid_until + datetime.timedelta(days=lateness)
+
+    def _session_date(self, code: str, taken: datetime.date, floor: datetime.date) -> datetime.date:
+        """The day of the module's session nearest to `taken`, between `floor` and today: a
+        module runs twice a year (each module in its own months), so that people trained
+        together share a date and the demo's sessions (demo/delivery.py) have several
+        participants. `taken` itself when no session day fits."""
+        days = [
+            day
+            for day in session_days(self.module_order[code], taken)
+            if floor <= day <= self.today
+        ]
+        return min(days, key=lambda day: abs((day - taken).days)) if days else taken
 
     def completions(self, member: StaffMember, roles: list[str]) -> Iterator[Completion]:
         start = max(member.entry_date, self.history_start)
@@ -408,13 +442,15 @@ def _create_users(
     today: datetime.date,
     history: HistoryWriter,
     categories: dict[str, StaffCategory],
-) -> list[tuple[str, str]]:
+) -> tuple[list[tuple[str, str]], dict[int, delivery.Showcase]]:
+    """The log-ins, and for each administration the people behind its personal ones."""
     hashed = make_password(password)  # one hash for all demo users: the password is the same
     users = [
         User(username="coordinator", first_name="Regional", last_name="Coordinator",
              role=Role.COORDINATOR, is_staff=True, is_demo=True, password=hashed)
     ]  # fmt: skip
     described = [("coordinator", str(Role.COORDINATOR.label))]
+    showcases: dict[int, delivery.Showcase] = {}
     for code, (beneficiary, institutions) in beneficiaries.items():
         lower = code.lower()
         prisons = [i for i in institutions if i.kind == Institution.Kind.PRISON]
@@ -422,6 +458,7 @@ def _create_users(
         trainer, staff = _showcase_people(
             beneficiary, managed, today=today, history=history, categories=categories
         )
+        showcases[beneficiary.pk] = delivery.Showcase(trainer=trainer, staff=staff, managed=managed)
         plan = [
             (f"admin-{lower}", Role.NATIONAL_ADMIN, None, None, True),
             (f"training-{lower}", Role.TRAINING_MANAGER, None, None, True),
@@ -443,7 +480,7 @@ def _create_users(
             )  # fmt: skip
             described.append((username, f"{role.label} ({beneficiary.name})"))
     User.objects.bulk_create(users)
-    return described
+    return described, showcases
 
 
 def build_demo(
@@ -496,9 +533,12 @@ def build_demo(
                 done += len(chunk)
                 if progress:
                     progress(done, total)
-        users = _create_users(
+        users, showcases = _create_users(
             structures, demo_password(), today=today, history=history, categories=categories
         )
+        # The sessions behind the evidence, and the coming weeks' (after the log-ins: the
+        # people behind them were given a history of their own).
+        sessions = delivery.build_delivery(showcases, scale=scale, rng=rng, today=today)
         summary = DemoSummary(
             administrations=len(structures),
             institutions=sum(len(i) for _, i in structures.values()),
@@ -507,6 +547,7 @@ def build_demo(
             # their own.
             completions=Completion.objects.filter(staff_member__beneficiary__is_demo=True).count(),
             users=users,
+            sessions=sessions,
         )
         first = next(iter(structures.values()))[0]
         record(
@@ -515,7 +556,7 @@ def build_demo(
             obj=first,
             message=(
                 f"Demo region built: scale {scale}, seed {seed}, {summary.staff} staff, "
-                f"{summary.completions} completions"
+                f"{summary.completions} completions, {summary.sessions} training sessions"
             ),
         )
     return summary

@@ -1,4 +1,5 @@
 import datetime
+from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -6,6 +7,8 @@ from django.db.models import Count
 
 from matrica.accounts.models import User
 from matrica.compliance.selectors import person_statuses
+from matrica.delivery.models import Attendance, Enrolment, SessionDay, TrainingSession
+from matrica.delivery.selectors import in_pool
 from matrica.staff.models import StaffMember
 from matrica.tenancy.models import Beneficiary
 from matrica.testing.factories import BeneficiaryFactory
@@ -108,3 +111,92 @@ def test_demo_refuses_a_database_with_real_data():
     with pytest.raises(CommandError, match="not demo data"):
         build()
     assert StaffMember.objects.count() == 0
+
+
+def test_closed_sessions_explain_the_evidence_they_created():
+    """Every closed demo session's attended people point at completions of its module dated on
+    its last day, with attendance recorded on every day; every day has its register."""
+    build()
+    closed = TrainingSession.objects.filter(state=TrainingSession.State.CLOSED)
+    assert closed.count() > 100
+    attended = Enrolment.objects.filter(session__in=closed).select_related("session")
+    assert attended.exclude(state=Enrolment.State.ATTENDED).count() == 0
+    completions = {
+        pk: (staff_id, module_id, on)
+        for pk, staff_id, module_id, on in Completion.objects.values_list(
+            "pk", "staff_member_id", "module_id", "completed_on"
+        )
+    }
+    days = Counter(SessionDay.objects.filter(session__in=closed).values_list("session_id"))
+    present = Counter(
+        Attendance.objects.filter(day__session__in=closed, present=True).values_list("enrolment_id")
+    )
+    for enrolment in attended:
+        session = enrolment.session
+        assert enrolment.completion_ids, enrolment.pk
+        for pk in enrolment.completion_ids:
+            assert completions[pk] == (
+                enrolment.staff_member_id, session.module_id, session.ends_on
+            ), enrolment.pk  # fmt: skip
+        assert present[(enrolment.pk,)] == days[(session.pk,)] >= 1
+    # Every completion from a session is explained by one (small scale: the whole history).
+    explained = {pk for ids in attended.values_list("completion_ids", flat=True) for pk in ids}
+    from_sessions = Completion.objects.filter(
+        source=Completion.Source.SESSION, module__isnull=False
+    ).values_list("pk", flat=True)
+    assert set(from_sessions) == explained
+    # Places for everyone; at most three days, ending on the day of the evidence.
+    for session in closed.annotate(people=Count("enrolments")):
+        assert session.capacity >= session.people
+        assert (session.ends_on - session.starts_on).days <= 4
+        assert session.venue
+
+
+def test_some_sessions_are_joint_and_joint_ones_mix_both_services():
+    build()
+    joint = TrainingSession.objects.filter(is_joint=True)
+    assert joint.filter(state=TrainingSession.State.CLOSED, module__code__in=["RI", "MA"]).exists()
+    for session in joint.filter(state=TrainingSession.State.CLOSED):
+        kinds = set(
+            session.enrolments.filter(state__in=Enrolment.PARTICIPATING).values_list(
+                "staff_member__institution__service__kind", flat=True
+            )
+        )
+        assert kinds == {"prison", "probation"}, session.pk
+
+
+def test_upcoming_sessions_per_administration():
+    build()
+    soon = TrainingSession.objects.filter(
+        starts_on__gt=TODAY, starts_on__lte=TODAY + datetime.timedelta(weeks=8)
+    )
+    for beneficiary in Beneficiary.objects.all():
+        mine = soon.filter(beneficiary=beneficiary)
+        states = Counter(mine.values_list("state", flat=True))
+        assert states["open"] >= 2, beneficiary.code
+        assert states["planned"] >= 1, beneficiary.code
+        assert states["cancelled"] == 1, beneficiary.code
+        enrolled = Enrolment.objects.filter(session__in=mine.filter(state="open"))
+        assert {"nominated", "confirmed", "waitlisted"} <= set(
+            enrolled.values_list("state", flat=True)
+        ), beneficiary.code
+    assert not soon.exclude(state__in=["open", "planned", "cancelled"]).exists()
+
+
+def test_trainers_are_in_the_pool_or_authorised_and_the_trainer_log_in_delivers():
+    build()
+    for session in TrainingSession.objects.exclude(state="cancelled").prefetch_related("trainers"):
+        ids = {t.pk for t in session.trainers.all()}
+        assert ids, session.pk
+        assert in_pool(session.module, session.starts_on, ids) == ids, session.pk
+        participants = set(session.enrolments.values_list("staff_member_id", flat=True))
+        assert not ids & participants, session.pk
+    for user in User.objects.filter(role="trainer"):
+        delivered = TrainingSession.objects.visible_to(user).filter(
+            trainers=user.staff_member, starts_on__gt=TODAY
+        )
+        assert delivered.filter(state="open").count() >= 2, user.username
+    staff = User.objects.get(username="staff-rs")
+    assert Enrolment.objects.filter(
+        staff_member=staff.staff_member, state="confirmed", session__starts_on__gt=TODAY
+    ).exists()

@@ -47,7 +47,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo region ready: {summary.administrations} administrations, "
                 f"{summary.institutions} institutions, {summary.staff} staff, "
-                f"{summary.completions} completions."
+                f"{summary.completions} completions, {summary.sessions} training sessions."
             )
         )
         # The figures the pages show are derived from the evidence just written.
