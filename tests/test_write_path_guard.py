@@ -53,6 +53,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("audit/services.py", "record"): "the audit writer appends one audit row",
     ("audit/services.py", "record_created"): "the audit writer appends the rows of a bulk "
     "creation as one INSERT … SELECT",
+    ("audit/services.py", "record_many"): "the audit writer appends the rows of several "
+    "records changed together in one INSERT",
     ("audit/services.py", "save_audited"): "the audit writer saves what an action validated, "
     "with its audit row",
     ("audit/services.py", "delete_audited"): "the audit writer deletes what an action "

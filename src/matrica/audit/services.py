@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.contenttypes.models import ContentType
@@ -93,6 +94,42 @@ def record(
         after=after,
         message=message,
     )
+
+
+def record_many(
+    *,
+    actor: Actor | None,
+    action: str,
+    changes: Sequence[tuple[models.Model, dict[str, Any] | None, dict[str, Any] | None]],
+    message: str = "",
+) -> int:
+    """The rows `record` writes, one per (record, before, after), in one INSERT: a session's
+    thirty enrolments moving together cost one statement, not thirty."""
+    if not changes:
+        return 0
+    context = current_request.get()
+    user_name = actor.get_username() if actor is not None else "system"
+    events = []
+    for obj, before, after in changes:
+        paths = getattr(type(obj), "tenancy", None)
+        events.append(
+            AuditEvent(
+                user=actor if actor is not None and actor.pk else None,
+                user_name=user_name,
+                request_id=context.request_id if context else None,
+                remote_addr=context.remote_addr if context else None,
+                action=action,
+                object_type=ContentType.objects.get_for_model(type(obj)),
+                object_id=str(obj.pk or ""),
+                object_repr=str(obj)[:200],
+                beneficiary_id=_owner_id(obj, paths.beneficiary) if paths else None,
+                institution_id=_owner_id(obj, paths.institution) if paths else None,
+                before=before,
+                after=after,
+                message=message,
+            )
+        )
+    return len(AuditEvent.objects.bulk_create(events))
 
 
 # Field types the database renders into JSON exactly as `snapshot` does in Python. Booleans
