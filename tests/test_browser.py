@@ -13,26 +13,13 @@ from matrica.framework.models import Module
 from matrica.tenancy.scoping import SYSTEM
 from matrica.training.actions import record_module_completions
 from tests.accessibility import assert_accessible, assert_no_horizontal_scroll
+from tests.journeys import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # One user of every role in the test world (matrica.testing.world); the password is "pw".
 USERNAMES = ["coordinator", "admin-rs", "training-rs", "manager-rs", "trainer-rs", "staff-rs"]
 PHONE = {"width": 390, "height": 844}
-
-
-def log_in(page: Page, live_server, username: str, *, check: bool = True) -> None:
-    """Log in through the form; with `check`, the log-in page and the landing page are checked
-    for accessibility on the way."""
-    page.goto(f"{live_server.url}/login/")
-    if check:
-        assert_accessible(page)
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click("button[type=submit]")
-    expect(page.locator("nav a").first).to_be_visible()  # logged in: the main menu is there
-    if check:
-        assert_accessible(page)
 
 
 def pages_of(page: Page, world, username: str) -> list[str]:

@@ -9,29 +9,18 @@ import re
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from matrica.compliance.services import refresh_all
 from matrica.delivery.models import Enrolment, TrainingSession
 from matrica.delivery.tests.conftest import make_pool_trainer
 from matrica.framework.models import Module
 from tests.accessibility import assert_accessible, assert_no_horizontal_scroll
+from tests.journeys import log_in, requirement
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 375, "height": 740}
-
-
-def log_in(page: Page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click("button[type=submit]")
-
-
-def requirement(page: Page, area: str, column: str):
-    table = page.get_by_role("region", name="Requirements and where this person stands")
-    return table.locator("tbody tr", has_text=area).filter(has_text=column)
 
 
 def test_a_session_from_plan_to_evidence(page, live_server, world):

@@ -8,26 +8,14 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from matrica.staff.models import StaffMember
 from matrica.training.models import Completion
 from tests.accessibility import assert_accessible, assert_no_horizontal_scroll
+from tests.journeys import log_in, requirement
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click("button[type=submit]")
-
-
-def requirement(page: Page, area: str, column: str):
-    """The row of the record's requirements table for one (area, column)."""
-    table = page.get_by_role("region", name="Requirements and where this person stands")
-    return table.locator("tbody tr", has_text=area).filter(has_text=column)
 
 
 def test_training_manager_adds_a_person_gives_a_role_and_records_prior_learning(

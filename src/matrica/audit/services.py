@@ -68,18 +68,19 @@ def _owner_id(obj: models.Model, path: str | None) -> int | None:
     return getattr(target, f"{last}_id", None)
 
 
-def record(
+def _event(
     *,
     actor: Actor | None,
     action: str,
     obj: models.Model,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    message: str = "",
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    message: str,
 ) -> AuditEvent:
+    """The audit row for one change of `obj`, not yet saved."""
     paths = getattr(type(obj), "tenancy", None)
     context = current_request.get()
-    return AuditEvent.objects.create(
+    return AuditEvent(
         user=actor if actor is not None and actor.pk else None,
         user_name=actor.get_username() if actor is not None else "system",
         request_id=context.request_id if context else None,
@@ -96,6 +97,22 @@ def record(
     )
 
 
+def record(
+    *,
+    actor: Actor | None,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    message: str = "",
+) -> AuditEvent:
+    event = _event(
+        actor=actor, action=action, obj=obj, before=before, after=after, message=message
+    )
+    event.save()
+    return event
+
+
 def record_many(
     *,
     actor: Actor | None,
@@ -105,30 +122,10 @@ def record_many(
 ) -> int:
     """The rows `record` writes, one per (record, before, after), in one INSERT: a session's
     thirty enrolments moving together cost one statement, not thirty."""
-    if not changes:
-        return 0
-    context = current_request.get()
-    user_name = actor.get_username() if actor is not None else "system"
-    events = []
-    for obj, before, after in changes:
-        paths = getattr(type(obj), "tenancy", None)
-        events.append(
-            AuditEvent(
-                user=actor if actor is not None and actor.pk else None,
-                user_name=user_name,
-                request_id=context.request_id if context else None,
-                remote_addr=context.remote_addr if context else None,
-                action=action,
-                object_type=ContentType.objects.get_for_model(type(obj)),
-                object_id=str(obj.pk or ""),
-                object_repr=str(obj)[:200],
-                beneficiary_id=_owner_id(obj, paths.beneficiary) if paths else None,
-                institution_id=_owner_id(obj, paths.institution) if paths else None,
-                before=before,
-                after=after,
-                message=message,
-            )
-        )
+    events = [
+        _event(actor=actor, action=action, obj=obj, before=before, after=after, message=message)
+        for obj, before, after in changes
+    ]
     return len(AuditEvent.objects.bulk_create(events))
 
 
