@@ -423,3 +423,24 @@ def test_joint_figures_count_sessions_by_administration_module_and_year(
     by_administration = response.context["tables"][0][2]
     assert [(row.label, row.sessions, row.joint) for row in by_administration] == [("RS", 1, 1)]
     assert "100.0 %" in response.content.decode()
+
+
+def test_a_crowded_day_shows_a_few_sessions_and_links_to_the_rest(
+    client, serbia, basic_awareness, trainer
+):
+    """A region's month holds thousands of sessions: a day of the grid shows the first few and
+    a link to that day's list, which shows them all."""
+    from matrica.delivery.views.sessions import DAY_LIMIT
+
+    day = timezone.localdate() + datetime.timedelta(days=10)
+    while day.weekday() > 4:
+        day += datetime.timedelta(days=1)
+    planned = [
+        plan(serbia, basic_awareness, trainer, starts_on=day, days=1) for _ in range(DAY_LIMIT + 2)
+    ]
+    client.force_login(serbia.users["training_manager"])
+    month = client.get(f"/delivery/?month={day:%Y-%m}").content.decode()
+    assert sum(f"/delivery/{s.pk}/" in month for s in planned) == DAY_LIMIT
+    assert "2 more sessions" in month
+    listed = client.get(f"/delivery/?view=list&day={day.isoformat()}").content.decode()
+    assert all(f"/delivery/{s.pk}/" in listed for s in planned)

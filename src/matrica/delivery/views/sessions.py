@@ -46,6 +46,9 @@ State = TrainingSession.State
 LIST_AHEAD = datetime.timedelta(days=366)
 LIST_BACK = datetime.timedelta(days=183)
 LIST_LIMIT = 100
+# Sessions a day of the month grid shows; the rest are a link to that day's list. A region's
+# month holds thousands of sessions: the grid stays readable and its page small.
+DAY_LIMIT = 4
 
 
 def shows_names(user: Any) -> bool:
@@ -62,6 +65,15 @@ def _visible_sessions(user: Any) -> QuerySet[TrainingSession]:
 
 
 # The calendar ---------------------------------------------------------------------------------
+
+
+def _day(request: HttpRequest) -> datetime.date | None:
+    """?day=YYYY-MM-DD (the list of one day's sessions), or None when absent or unreadable."""
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("day", "")[:10])
+    except ValueError:
+        return None
+    return day if EARLIEST <= day <= LATEST else None
 
 
 def _month(request: HttpRequest) -> datetime.date:
@@ -90,6 +102,14 @@ class Day:
     in_month: bool
     is_today: bool
     sessions: list[TrainingSession]
+
+    @property
+    def shown(self) -> list[TrainingSession]:
+        return self.sessions[:DAY_LIMIT]
+
+    @property
+    def more(self) -> int:
+        return max(0, len(self.sessions) - DAY_LIMIT)
 
 
 def month_grid(sessions: list[TrainingSession], first: datetime.date) -> list[list[Day]]:
@@ -131,8 +151,15 @@ def calendar_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         "sees_joint": sees_joint_figures(user),
         "month_query": _query(request, view="month"),
         "list_query": _query(request, view="list"),
+        "list_limit": LIST_LIMIT,
     }
-    if as_list:
+    on_day = _day(request)
+    if as_list and on_day is not None:
+        context["on_day"] = on_day
+        context["sessions_on_day"] = selectors.sessions_for_calendar(
+            user, on_day, on_day, **chosen
+        )[:LIST_LIMIT]
+    elif as_list:
         if holds(user, Verb.NOMINATE):
             context["nominating"] = selectors.open_for_nomination(user, **chosen)[:LIST_LIMIT]
         found = selectors.sessions_for_calendar
