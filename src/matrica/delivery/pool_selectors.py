@@ -93,8 +93,8 @@ class TrainerYear:
 
 
 def trainer_years(staff_member: StaffMember) -> list[TrainerYear]:
-    """`trainer_year` for every year the trainer delivered a session held or closed, latest
-    first: three grouped queries instead of three per year."""
+    """A trainer's sessions, hours and participants for every year they delivered a session
+    that was held or closed, latest first: three grouped queries, whatever the years."""
     sessions = staff_member.sessions_delivered.filter(state__in=TAKEN_PLACE)
     per_year = dict(
         sessions.annotate(year=ExtractYear("starts_on"))

@@ -17,7 +17,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Sum,
 )
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
@@ -153,10 +152,6 @@ def invited_institutions(session: TrainingSession) -> QuerySet[Any, dict[str, An
     ).values("pk")
 
 
-def is_open_to(session: TrainingSession, institution_id: int) -> bool:
-    return open_to_institution(institution_id).filter(pk=session.pk).exists()
-
-
 def clashes(session: TrainingSession, staff_ids: Iterable[int]) -> dict[int, TrainingSession]:
     """For each of these people already holding or waiting for a place in another session on
     one of this session's days, that session."""
@@ -268,23 +263,6 @@ def roster(session: TrainingSession) -> QuerySet[Enrolment]:
     return session.enrolments.select_related(
         "staff_member__institution__service", "staff_member__primary_category"
     ).order_by("staff_member__sort_name", "pk")
-
-
-def trainer_year(staff_member: StaffMember, year: int) -> dict[str, int]:
-    """One trainer's sessions, hours and participants in a year (sessions held or closed)."""
-    sessions = staff_member.sessions_delivered.filter(
-        starts_on__year=year,
-        state__in=[TrainingSession.State.HELD, TrainingSession.State.CLOSED],
-    )
-    minutes = SessionDay.objects.filter(session__in=sessions).aggregate(total=Sum("minutes"))
-    participants = Enrolment.objects.filter(
-        session__in=sessions, state=Enrolment.State.ATTENDED
-    ).count()
-    return {
-        "sessions": sessions.count(),
-        "hours": (minutes["total"] or 0) // 60,
-        "participants": participants,
-    }
 
 
 def _invites_kind(kind: str) -> Q:

@@ -13,7 +13,6 @@ from django.utils import timezone
 from matrica.delivery import actions
 from matrica.delivery.models import TrainerAuthorisation
 from matrica.delivery.pool_selectors import TrainerYear
-from matrica.delivery.selectors import trainer_year
 from matrica.framework.actions import create_national_module
 from matrica.framework.models import CompetencyArea, Level, Module
 from matrica.testing.factories import CompletionFactory, StaffMemberFactory, category
@@ -391,4 +390,3 @@ def test_a_trainers_year_counts_held_sessions_hours_and_attendees(
     assert response.context["years"] == [
         TrainerYear(year=monday.year, sessions=1, hours=8, participants=1)
     ]
-    assert trainer_year(trainer, monday.year) == {"sessions": 1, "hours": 8, "participants": 1}
