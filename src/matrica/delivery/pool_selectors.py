@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,15 +32,22 @@ class PoolTrainer:
     authorisations: list[TrainerAuthorisation] = field(default_factory=list)
 
 
-def pool_with_reasons(module: Module, on: datetime.date, user: Any) -> list[PoolTrainer]:
-    """`trainer_pool(module, on)` among the people `user` may see, in name order, each with the
-    reasons they are in it. Four queries."""
-    people = list(
+def visible_pool(module: Module, on: datetime.date, user: Any) -> QuerySet[StaffMember]:
+    """`trainer_pool(module, on)` among the people `user` may see, in name order."""
+    return (
         trainer_pool(module, on)
         .filter(pk__in=StaffMember.objects.visible_to(user).values("pk"))
         .select_related("institution")
         .order_by("sort_name", "pk")
     )
+
+
+def pool_with_reasons(
+    module: Module, on: datetime.date, user: Any, people: Sequence[StaffMember] | None = None
+) -> list[PoolTrainer]:
+    """These people of the pool (by default all of `visible_pool`), each with the reasons they
+    are in it. Three queries besides the people's."""
+    people = list(visible_pool(module, on, user) if people is None else people)
     ids = [person.pk for person in people]
     if not ids:
         return []

