@@ -20,6 +20,7 @@ from matrica.delivery.models import TrainingSession
 from matrica.framework.models import Module
 from matrica.staff.forms import DateInput, ReasonForm, model_field
 from matrica.staff.models import StaffMember
+from matrica.staff.selectors import search_staff
 from matrica.tenancy.models import Beneficiary, Institution, Service
 
 __all__ = ["CalendarFilterForm", "ChangeSessionForm", "PlanSessionForm", "ReasonForm"]
@@ -85,8 +86,14 @@ def _checkboxes() -> forms.CheckboxSelectMultiple:
     return forms.CheckboxSelectMultiple()
 
 
+# How many of a module's pool the form lists at once (besides those already chosen).
+TRAINERS_OFFERED = 40
+
+
 class SessionFields(forms.Form):
     """What planning and changing a session share."""
+
+    pool_size = 0
 
     starts_on = model_field(TrainingSession, "starts_on", widget=DateInput)
     ends_on = model_field(TrainingSession, "ends_on", widget=DateInput)
@@ -105,6 +112,10 @@ class SessionFields(forms.Form):
         help_text=_("A venue, an online link, or both."),
     )
     language = model_field(TrainingSession, "language")
+    trainer_search = forms.CharField(
+        label=_("Find a trainer of the pool"), required=False, max_length=100,
+        help_text=_("Name or employee number, in either script."),
+    )  # fmt: skip
     trainers = forms.ModelMultipleChoiceField(
         label=_("Trainers"), queryset=StaffMember.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -132,11 +143,26 @@ class SessionFields(forms.Form):
         self._set("invited_institutions", institutions.order_by("name"))
         self._set("invited_services", services.select_related("beneficiary").order_by("name"))
         chosen = [pk for pk in self._chosen_trainers() if _is_id(pk)]
+        visible = StaffMember.objects.visible_to(user).filter(beneficiary_id=beneficiary_id)
         reach = Q(pk__in=chosen)
         if module is not None:
-            reach |= Q(pk__in=selectors.trainer_pool(module, on).values("pk"))
-        people = StaffMember.objects.visible_to(user).filter(reach, beneficiary_id=beneficiary_id)
-        self._set("trainers", people.order_by("sort_name", "pk"))
+            # A large administration's pool runs to thousands: the first names in order, or
+            # those the search finds, are offered beside the ones already chosen.
+            pool = visible.filter(pk__in=selectors.trainer_pool(module, on).values("pk"))
+            self.pool_size = pool.count()
+            found = search_staff(pool, self._text("trainer_search")).order_by("sort_name", "pk")
+            reach |= Q(pk__in=list(found.values_list("pk", flat=True)[:TRAINERS_OFFERED]))
+        self._set("trainers", visible.filter(reach).order_by("sort_name", "pk"))
+
+    def action_arguments(self, user: Any) -> dict[str, Any]:
+        """What the action takes: everything but the search that narrowed the trainers."""
+        data = dict(self.cleaned_data)
+        data.pop("trainer_search", None)
+        return data
+
+    def _text(self, name: str) -> str:
+        value = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
+        return str(value or "")
 
     def _chosen_trainers(self) -> list[str]:
         if self.is_bound:
@@ -179,7 +205,7 @@ class PlanSessionForm(SessionFields):
         return self.data.get(name) if self.is_bound else self.initial.get(name)
 
     def action_arguments(self, user: Any) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
+        data = super().action_arguments(user)
         administration = data.pop("administration", None)
         data["beneficiary_id"] = administration.pk if administration else user.beneficiary_id
         return data

@@ -444,3 +444,37 @@ def test_a_crowded_day_shows_a_few_sessions_and_links_to_the_rest(
     assert "2 more sessions" in month
     listed = client.get(f"/delivery/?view=list&day={day.isoformat()}").content.decode()
     assert all(f"/delivery/{s.pk}/" in listed for s in planned)
+
+
+def test_a_large_pool_lists_the_first_trainers_and_finds_the_others_by_name(
+    client, serbia, basic_awareness
+):
+    from matrica.delivery.forms import TRAINERS_OFFERED
+
+    from .conftest import make_pool_trainer
+
+    pool = []
+    for index in range(TRAINERS_OFFERED + 3):
+        member = StaffMemberFactory.create(
+            institution=serbia.prison, primary_category=category("FLO"),
+            given_name="Ана", family_name=f"Тренерка {index:02d}", employee_number=f"TRN-{index}",
+        )  # fmt: skip
+        make_pool_trainer(member, basic_awareness)
+        pool.append(member)
+    last = pool[-1]
+    client.force_login(serbia.users["training_manager"])
+    starts_on = timezone.localdate() + datetime.timedelta(days=20)
+    query = f"module={basic_awareness.pk}&starts_on={starts_on.isoformat()}"
+    listed = client.get(f"/delivery/new/?{query}").context["form"]
+    assert listed.fields["trainers"].queryset.count() == TRAINERS_OFFERED
+    assert last not in listed.fields["trainers"].queryset
+    # Found by name, in the other script, and then planned with.
+    found = client.get(f"/delivery/new/?{query}&trainer_search=trenerka+{TRAINERS_OFFERED + 2}")
+    assert list(found.context["form"].fields["trainers"].queryset) == [last]
+    response = client.post("/delivery/new/", {
+        "module": basic_awareness.pk, "starts_on": starts_on, "ends_on": starts_on,
+        "starts_at": "09:00", "ends_at": "13:00", "capacity": 12, "venue": "Ниш",
+        "trainers": [last.pk], "invites_everyone": "on",
+    })  # fmt: skip
+    assert response.status_code == 302
+    assert list(TrainingSession.objects.get().trainers.all()) == [last]

@@ -375,7 +375,7 @@ def edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = ChangeSessionForm(posted(request), initial=initial, user=user, session=session)
 
     def act(data: dict[str, Any]) -> None:
-        actions.change_session(actor=user, session=session, **data)
+        actions.change_session(actor=user, session=session, **form.action_arguments(user))
 
     if submitted(request, form, act):
         messages.success(request, _("The session is saved."))
