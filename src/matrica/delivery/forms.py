@@ -114,7 +114,7 @@ class SessionFields(forms.Form):
     language = model_field(TrainingSession, "language")
     trainer_search = forms.CharField(
         label=_("Find a trainer of the pool"), required=False, max_length=100,
-        help_text=_("Name or employee number, in either script."),
+        help_text=_("Name or employee number, in either script, with or without diacritics."),
     )  # fmt: skip
     trainers = forms.ModelMultipleChoiceField(
         label=_("Trainers"), queryset=StaffMember.objects.none(), required=False,
