@@ -106,9 +106,7 @@ def record(
     after: dict[str, Any] | None = None,
     message: str = "",
 ) -> AuditEvent:
-    event = _event(
-        actor=actor, action=action, obj=obj, before=before, after=after, message=message
-    )
+    event = _event(actor=actor, action=action, obj=obj, before=before, after=after, message=message)
     event.save()
     return event
 
