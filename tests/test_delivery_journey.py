@@ -106,6 +106,20 @@ def test_a_session_from_plan_to_evidence(page, live_server, world):
     )
     assert_accessible(page)
 
+    # The pages around the sessions: the modules and their pool, the joint figures, the feeds.
+    for address in (
+        "/delivery/modules/",
+        f"/delivery/modules/{basic_awareness.pk}/",
+        f"/delivery/modules/{basic_awareness.pk}/trainers/",
+        f"/delivery/trainers/{trainer.pk}/",
+        "/delivery/joint/",
+        "/delivery/feeds/",
+        "/delivery/?view=list",
+    ):
+        page.goto(f"{live_server.url}{address}")
+        expect(page.locator("h1")).to_be_visible()
+        assert_accessible(page)
+
     # The calendar on a phone shows the session, closed.
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/delivery/")
