@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "matrica.training",
     "matrica.compliance",
     "matrica.delivery",
+    "matrica.teams",
+    "matrica.library",
     "matrica.audit",
     "matrica.demo",
     "axes",

@@ -44,6 +44,8 @@ urlpatterns = [
     ),
     path("training/", include("matrica.training.urls")),
     path("delivery/", include("matrica.delivery.urls")),
+    path("teams/", include("matrica.teams.urls")),
+    path("library/", include("matrica.library.urls")),
     path("audit/", include("matrica.audit.urls")),
     path("compliance/", include("matrica.compliance.urls")),
     # The admin's own "change password" goes through the same action (audited, no secret).

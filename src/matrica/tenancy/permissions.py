@@ -35,10 +35,14 @@ class Verb(StrEnum):
     NOMINATE = "nominate"  # put people forward for a session (managers: their own staff)
     RECORD_ATTENDANCE = "record_attendance"  # the register (trainers: their own sessions)
     REOPEN_SESSION = "reopen_session"  # take back a closed session's completions
+    MANAGE_TEAMS = "manage_teams"  # multi-disciplinary teams and their members
+    CURATE_LIBRARY = "curate_library"  # resources: the common ones (coordinator), national ones
 
 
 GRANTS: dict[str, frozenset[Verb]] = {
-    Role.COORDINATOR: frozenset({Verb.PUBLISH_FRAMEWORK, Verb.MANAGE_USERS, Verb.READ_AUDIT}),
+    Role.COORDINATOR: frozenset(
+        {Verb.PUBLISH_FRAMEWORK, Verb.MANAGE_USERS, Verb.READ_AUDIT, Verb.CURATE_LIBRARY}
+    ),
     Role.NATIONAL_ADMIN: frozenset(
         {
             Verb.MANAGE_STAFF,
@@ -51,6 +55,8 @@ GRANTS: dict[str, frozenset[Verb]] = {
             Verb.NOMINATE,
             Verb.RECORD_ATTENDANCE,
             Verb.REOPEN_SESSION,
+            Verb.MANAGE_TEAMS,
+            Verb.CURATE_LIBRARY,
         }
     ),
     Role.TRAINING_MANAGER: frozenset(
@@ -60,9 +66,12 @@ GRANTS: dict[str, frozenset[Verb]] = {
             Verb.PLAN_TRAINING,
             Verb.NOMINATE,
             Verb.RECORD_ATTENDANCE,
+            Verb.MANAGE_TEAMS,
+            Verb.CURATE_LIBRARY,
         }
     ),
-    Role.INSTITUTION_MANAGER: frozenset({Verb.NOMINATE}),
+    # Institution managers keep their own institution's teams (the actions check the place).
+    Role.INSTITUTION_MANAGER: frozenset({Verb.NOMINATE, Verb.MANAGE_TEAMS}),
     Role.TRAINER: frozenset({Verb.RECORD_ATTENDANCE}),
     Role.STAFF: frozenset(),
 }
