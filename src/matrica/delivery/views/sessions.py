@@ -33,7 +33,7 @@ from matrica.delivery.forms import (
     PlanSessionForm,
     ReasonForm,
 )
-from matrica.delivery.models import TrainingSession
+from matrica.delivery.models import SessionDay, TrainingSession
 from matrica.http import AuthenticatedHttpRequest
 from matrica.pages import EARLIEST, LATEST, roles_required
 from matrica.staff.forms import ConfirmForm
@@ -113,15 +113,20 @@ class Day:
 
 
 def month_grid(sessions: list[TrainingSession], first: datetime.date) -> list[list[Day]]:
-    """Weeks from Monday to Sunday covering the month, each day with the sessions held on it
-    (their days prefetched)."""
+    """Weeks from Monday to Sunday covering the month, each day with the sessions held on it.
+    The days come as (session, date) pairs in one query: a region's month holds thousands."""
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     start = first - datetime.timedelta(days=first.weekday())
     end = last + datetime.timedelta(days=6 - last.weekday())
+    by_id = {session.pk: session for session in sessions}
     on_day: dict[datetime.date, list[TrainingSession]] = {}
-    for session in sessions:
-        for day in session.days.all():
-            on_day.setdefault(day.date, []).append(session)
+    held = (
+        SessionDay.objects.filter(session_id__in=list(by_id), date__range=(start, end))
+        .order_by("date", "session__starts_on", "session_id")
+        .values_list("session_id", "date")
+    )
+    for session_id, date in held:
+        on_day.setdefault(date, []).append(by_id[session_id])
     today = timezone.localdate()
     days = [
         Day(date, date.month == first.month, date == today, on_day.get(date, []))
@@ -174,11 +179,7 @@ def calendar_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         weeks_start = first - datetime.timedelta(days=first.weekday())
         last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
         weeks_end = last + datetime.timedelta(days=6 - last.weekday())
-        sessions = list(
-            selectors.sessions_for_calendar(
-                user, weeks_start, weeks_end, **chosen
-            ).prefetch_related("days")
-        )
+        sessions = list(selectors.sessions_for_calendar(user, weeks_start, weeks_end, **chosen))
         previous = (first - datetime.timedelta(days=1)).replace(day=1)
         following = last + datetime.timedelta(days=1)
         context |= {
