@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from matrica.testing.factories import (
     CompletionFactory,
@@ -100,3 +101,30 @@ def test_record_page_queries_stay_flat_with_roles_and_evidence(
 
     assert len(response.context["evidence"]) == 10
     assert len(response.context["roles"]) == 3
+
+
+def test_the_record_lists_the_sessions_the_person_was_put_forward_for(client, world):
+    """Staff see their own sessions on their record; an institution manager sees their people's."""
+    import datetime
+
+    from matrica.delivery import actions as delivery
+    from matrica.delivery.tests.conftest import make_pool_trainer
+    from matrica.framework.models import Module
+    from matrica.tenancy.scoping import SYSTEM
+
+    rs = world["RS"]
+    module = Module.objects.get(code="BA")
+    make_pool_trainer(rs.people[2], module)
+    day = timezone.localdate() + datetime.timedelta(days=21)
+    session = delivery.plan_session(
+        actor=SYSTEM, module=module, beneficiary_id=rs.beneficiary.pk, starts_on=day,
+        ends_on=day, starts_at=datetime.time(9), ends_at=datetime.time(12), capacity=5,
+        venue="Niš", trainers=[rs.people[2]], invites_everyone=True,
+    )  # fmt: skip
+    delivery.open_session(actor=SYSTEM, session=session)
+    delivery.nominate(actor=SYSTEM, session=session, staff_members=[rs.people[0]])
+    for user in (rs.users["staff"], rs.users["institution_manager"]):
+        client.force_login(user)
+        page = client.get(reverse("staff:record", args=[rs.people[0].pk])).content.decode()
+        assert f"/delivery/{session.pk}/" in page
+        assert "Nominated" in page

@@ -1,6 +1,7 @@
-"""A person's training record: who they are (staff), the evidence they hold (training) and where
-they stand against each requirement (compliance). Composed from all three, so it lives above
-them, like the home page; its URL stays among the staff pages (`staff:record`)."""
+"""A person's training record: who they are (staff), the evidence they hold (training), where
+they stand against each requirement (compliance) and the sessions they were put forward for
+(delivery). Composed from all four, so it lives above them, like the home page; its URL stays
+among the staff pages (`staff:record`)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path
 
 from matrica.compliance.selectors import person_entries
+from matrica.delivery.models import Enrolment
 from matrica.http import AuthenticatedHttpRequest
 from matrica.pages import as_of
 from matrica.staff.selectors import categories_held, staff_visible_to
 from matrica.tenancy.permissions import Verb, may
 from matrica.training.selectors import evidence_of
+
+SESSIONS_SHOWN = 20
 
 
 @login_required
@@ -36,6 +40,11 @@ def staff_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "roles": member.roles.select_related("category"),
         "entries": person_entries(member, on),
         "evidence": evidence_of(member),
+        # The sessions the person was put forward for, latest first, as far as the user may see.
+        "enrolments": Enrolment.objects.visible_to(user)
+        .filter(staff_member=member)
+        .select_related("session__module")
+        .order_by("-session__starts_on", "-pk")[:SESSIONS_SHOWN],
         "may_manage": may(user, Verb.MANAGE_STAFF, beneficiary_id=member.beneficiary_id),
         "may_record": may(user, Verb.RECORD_EVIDENCE, beneficiary_id=member.beneficiary_id),
     }
