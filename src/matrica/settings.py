@@ -280,6 +280,11 @@ MATRICA_PAGE_SIZE = 50
 MATRICA_SMALL_CELL = 5
 MATRICA_EXPIRING_WINDOW_DAYS = int(os.environ.get("MATRICA_EXPIRING_WINDOW_DAYS", "90"))
 
+# The resource library's uploads: kept under the data directory, outside the web root and the
+# static files, and served only through the library's download view to users who may see them.
+MATRICA_UPLOAD_DIR = Path(os.environ.get("MATRICA_UPLOAD_DIR", DATA_DIR / "uploads")).resolve()
+MATRICA_UPLOAD_MAX_MB = int(os.environ.get("MATRICA_UPLOAD_MAX_MB", "50"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

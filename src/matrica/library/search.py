@@ -1,0 +1,216 @@
+"""Library search: one interface (`search`) over PostgreSQL full-text search in production and
+SQLite FTS5 in the embedded default, with the same results on both.
+
+Both index the same text, `Resource.search_document`: every language's title and summary
+folded by `matrica.text` (case, diacritics and script: "Радикализација", "radikalizacija" and
+"RADIKALIZACIJA" are one word) and cut into words of [a-z0-9]. A query is folded and cut the same
+way; every word must begin a word of the document (words AND-ed, prefix match). PostgreSQL
+matches `to_tsvector('simple', search_document)` (a GIN expression index) against
+`word:* & word:*`; SQLite matches the FTS5 table `library_resource_fts` (kept in step with
+`library_resource` by triggers, migration 0002) against `"word"* "word"*`. `matches` is the
+same rule in plain Python: the tests compare both databases with it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from matrica.framework.models import CompetencyArea, Level, StaffCategory
+from matrica.library.models import Resource
+from matrica.pages import limited_search
+from matrica.text import fold, search_variants
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from matrica.tenancy.scoping import Actor
+
+_WORD = re.compile(r"[a-z0-9]+")
+FACETS = ("area", "level", "audience", "language", "kind")
+
+
+def words(text: str) -> list[str]:
+    """The words of a query: folded, [a-z0-9] only, in order, each once."""
+    limited, _cut = limited_search(text)
+    return list(dict.fromkeys(_WORD.findall(fold(limited))))
+
+
+def document(title: str, summary: str, translations: Mapping[str, Mapping[str, str]]) -> str:
+    """The search document of a resource: the folded words of its title and summary in every
+    language (both spellings of đ, as the staff search), each word once."""
+    texts = [title, summary]
+    for fields in (translations or {}).values():
+        texts += [str(fields.get("title", "")), str(fields.get("summary", ""))]
+    found = _WORD.findall(search_variants(" ".join(texts)))
+    return " ".join(dict.fromkeys(found))
+
+
+def document_of(resource: Resource) -> str:
+    return document(resource.title, resource.summary, resource.translations)
+
+
+def language_index(languages: Iterable[str]) -> str:
+    return " " + " ".join(languages) + " " if languages else ""
+
+
+def matches(search_document: str, query_words: list[str]) -> bool:
+    """The rule both databases apply, in plain Python: every query word begins a word of the
+    document."""
+    tokens = search_document.split()
+    return all(any(token.startswith(word) for token in tokens) for word in query_words)
+
+
+def text_filter(queryset: QuerySet[Resource], query_words: list[str]) -> QuerySet[Resource]:
+    """Resources of `queryset` whose document holds every word (as a prefix)."""
+    if not query_words:
+        return queryset
+    if connections[queryset.db].vendor == "postgresql":
+        tsquery = " & ".join(f"{word}:*" for word in query_words)
+        sql = (
+            "SELECT id FROM library_resource WHERE to_tsvector('simple'::regconfig, "
+            "search_document) @@ to_tsquery('simple'::regconfig, %s)"
+        )
+        return queryset.filter(pk__in=RawSQL(sql, [tsquery]))
+    fts = " ".join(f'"{word}"*' for word in query_words)
+    sql = "SELECT rowid FROM library_resource_fts WHERE library_resource_fts MATCH %s"
+    return queryset.filter(pk__in=RawSQL(sql, [fts]))
+
+
+@dataclass
+class Filters:
+    """The facet values chosen: OR within a facet, AND across facets."""
+
+    area: list[int] = field(default_factory=list)
+    level: list[int] = field(default_factory=list)
+    audience: list[int] = field(default_factory=list)
+    language: list[str] = field(default_factory=list)
+    kind: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_query(cls, params: Any) -> Filters:
+        """From a request's GET: unknown or malformed values are ignored."""
+
+        def ids(name: str) -> list[int]:
+            return sorted({int(v) for v in params.getlist(name) if v.isdigit() and len(v) < 10})
+
+        languages = {code for code, _name in settings.LANGUAGES}
+        return cls(
+            area=ids("area"),
+            level=ids("level"),
+            audience=ids("audience"),
+            language=sorted({v for v in params.getlist("language") if v in languages}),
+            kind=sorted({v for v in params.getlist("kind") if v in Resource.Kind.values}),
+        )
+
+
+def _facet_condition(name: str, values: list[Any]) -> Q:
+    through = {"area": Resource.areas.through, "level": Resource.levels.through,
+               "audience": Resource.audiences.through}  # fmt: skip
+    if name in through:
+        column = {"area": "competencyarea_id", "level": "level_id",
+                  "audience": "staffcategory_id"}[name]  # fmt: skip
+        linked = through[name].objects.filter(**{f"{column}__in": values}).values("resource_id")
+        return Q(pk__in=linked)
+    if name == "language":
+        condition = Q()
+        for code in values:
+            condition |= Q(language_index__contains=f" {code} ")
+        return condition
+    return Q(kind__in=values)
+
+
+def _filtered(base: QuerySet[Resource], filters: Filters, *, without: str = "") -> QuerySet:
+    for name in FACETS:
+        values = getattr(filters, name)
+        if values and name != without:
+            base = base.filter(_facet_condition(name, values))
+    return base
+
+
+@dataclass
+class FacetValue:
+    value: Any
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchResult:
+    resources: QuerySet[Resource]
+    facets: dict[str, list[FacetValue]]
+    words: list[str]
+
+
+def _counts(name: str, base: QuerySet[Resource]) -> dict[Any, int]:
+    """How many resources of `base` have each value of facet `name`: one query."""
+    if name in ("area", "level", "audience"):
+        through, column = {
+            "area": (Resource.areas.through, "competencyarea_id"),
+            "level": (Resource.levels.through, "level_id"),
+            "audience": (Resource.audiences.through, "staffcategory_id"),
+        }[name]
+        rows = (
+            through.objects.filter(resource_id__in=base.values("pk"))
+            .values(column)
+            .annotate(n=Count("resource_id"))
+            .values_list(column, "n")
+        )
+        return dict(rows)
+    if name == "kind":
+        return dict(base.order_by().values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    codes = [code for code, _name in settings.LANGUAGES]
+    totals = base.order_by().aggregate(
+        **{
+            f"l{index}": Count("pk", filter=Q(language_index__contains=f" {code} "))
+            for index, code in enumerate(codes)
+        }
+    )
+    return {code: totals[f"l{index}"] for index, code in enumerate(codes)}
+
+
+def _labels(name: str) -> list[tuple[Any, str]]:
+    if name == "area":
+        return [(a.pk, a.local_title) for a in CompetencyArea.objects.all()]
+    if name == "level":
+        return [(lv.pk, lv.local_title) for lv in Level.objects.all()]
+    if name == "audience":
+        return [(c.pk, c.local_title) for c in StaffCategory.objects.all()]
+    if name == "language":
+        return [(code, str(label)) for code, label in settings.LANGUAGES]
+    return [(value, str(label)) for value, label in Resource.Kind.choices]
+
+
+def search(
+    user: Actor | AnonymousUser,
+    text: str = "",
+    filters: Filters | None = None,
+    *,
+    with_facets: bool = True,
+) -> SearchResult:
+    """The resources `user` may see and that are not withdrawn, matching `text` and the facet
+    values chosen, with the count of every facet value: for a facet, the counts are of the
+    results filtered by the other facets, so that each checkbox says what ticking it adds."""
+    filters = filters or Filters()
+    query_words = words(text)
+    base = text_filter(Resource.objects.visible_to(user).current(), query_words)
+    facets: dict[str, list[FacetValue]] = {}
+    if with_facets:
+        for name in FACETS:
+            counts = _counts(name, _filtered(base, filters, without=name))
+            chosen = set(getattr(filters, name))
+            facets[name] = [
+                FacetValue(value, label, counts.get(value, 0), value in chosen)
+                for value, label in _labels(name)
+                if counts.get(value, 0) or value in chosen
+            ]
+    resources = _filtered(base, filters).select_related("beneficiary")
+    return SearchResult(resources=resources, facets=facets, words=query_words)
