@@ -1,4 +1,17 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from matrica.teams import views
 
 app_name = "teams"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.team_list, name="list"),
+    path("new/", views.create_team, name="create"),
+    path("national/", views.national, name="national"),
+    path("regional/", views.regional, name="regional"),
+    path("<int:pk>/", views.team_page, name="team"),
+    path("<int:pk>/edit/", views.change_team, name="change"),
+    path("<int:pk>/close/", views.close_team, name="close"),
+    path("<int:pk>/members/add/", views.add_member, name="add_member"),
+    path("<int:pk>/members/<int:membership_pk>/end/", views.end_membership, name="end_member"),
+    path("<int:pk>/members/<int:membership_pk>/role/", views.change_member, name="change_member"),
+]
