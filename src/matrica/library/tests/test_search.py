@@ -99,12 +99,15 @@ def test_facets_count_each_value_and_filter(corpus):
     assert kinds == {"handbook": 1, "case_study": 1, "toolkit": 1, "video": 1, "elearning": 1,
                      "guideline": 1}  # fmt: skip
     languages = {f.value: f.count for f in result.facets["language"]}
-    assert languages["en"] == 5 and languages["tr"] == 2 and languages["sr"] == 1
+    assert languages["en"] == 5
+    assert languages["tr"] == 2
+    assert languages["sr"] == 1
     levels = {f.label: f.count for f in result.facets["level"]}
     assert levels == {level("A").local_title: 4, level("P").local_title: 2,
                       level("S").local_title: 1}  # fmt: skip
     audiences = {f.value: f.count for f in result.facets["audience"]}
-    assert audiences[category("ALL").pk] == 2 and audiences[category("PRO").pk] == 2
+    assert audiences[category("ALL").pk] == 2
+    assert audiences[category("PRO").pk] == 2
 
     # Within a facet, values are OR-ed; across facets AND-ed; a facet's counts ignore its own
     # choice (what ticking another box would add), but follow the other facets.
@@ -114,7 +117,8 @@ def test_facets_count_each_value_and_filter(corpus):
     filtered = search(SYSTEM, "", Filters.from_query(chosen))
     assert {r.title for r in filtered.resources} == {"IŞIK resilience course"}
     language_counts = {f.value: f.count for f in filtered.facets["language"]}
-    assert language_counts["en"] == 3 and language_counts["tr"] == 1
+    assert language_counts["en"] == 3
+    assert language_counts["tr"] == 1
     assert all(f.selected for f in filtered.facets["language"] if f.value in ("tr", "hr"))
     level_counts = {f.value: f.count for f in filtered.facets["level"]}
     assert level_counts == {level("A").pk: 1, level("P").pk: 1, level("S").pk: 1}

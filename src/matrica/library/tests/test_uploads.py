@@ -69,6 +69,7 @@ def test_replacing_and_removing_a_file(framework, uploads):
     resource = add(upload=upload("one.pdf", pdf_bytes()))
     first = resource.stored_name
     actions.change_resource(actor=SYSTEM, resource=resource, upload=upload("two.pdf", pdf_bytes()))
-    assert resource.original_filename == "two.pdf" and resource.stored_name != first
+    assert resource.original_filename == "two.pdf"
+    assert resource.stored_name != first
     actions.change_resource(actor=SYSTEM, resource=resource, remove_file=True)
     assert not resource.has_file
