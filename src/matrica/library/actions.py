@@ -82,7 +82,7 @@ def _check_modules(actor: Actor, resource: Resource, modules: list[Module]) -> N
 
 def _store(upload: UploadedFile) -> tuple[str, str]:
     """Check the upload and store it under a random name: (stored name, content type)."""
-    extension, content_type = check_upload(upload.name or "", upload.size or 0, upload.file)
+    extension, content_type = check_upload(upload.name or "", upload.size or 0, upload)
     name = private_storage().save(f"{uuid.uuid4().hex}{extension}", upload)
     return name, content_type
 
@@ -259,13 +259,13 @@ def read_catalogue(path: Path = STARTER_CATALOGUE) -> list[dict[str, Any]]:
 def load_catalogue_entry(entry: dict[str, Any], *, actor: Actor = SYSTEM) -> str:
     """Add or update one common resource of the catalogue, by its code: "added", "updated"
     or "unchanged"."""
-    related = {
+    related: dict[str, Any] = {
         "areas": list(CompetencyArea.objects.filter(code__in=entry.get("areas", []))),
         "levels": list(Level.objects.filter(code__in=entry.get("levels", []))),
         "audiences": list(StaffCategory.objects.filter(code__in=entry.get("audiences", []))),
         "modules": list(Module.objects.filter(code__in=entry.get("modules", []))),
     }
-    fields = {
+    fields: dict[str, Any] = {
         "kind": entry["kind"], "title": entry["title"], "summary": entry.get("summary", ""),
         "translations": entry.get("translations", {}), "publisher": entry.get("publisher", ""),
         "year": entry.get("year"), "url": entry.get("url", ""),

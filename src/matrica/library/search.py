@@ -112,8 +112,8 @@ class Filters:
 
 
 def _facet_condition(name: str, values: list[Any]) -> Q:
-    through = {"area": Resource.areas.through, "level": Resource.levels.through,
-               "audience": Resource.audiences.through}  # fmt: skip
+    through: dict[str, Any] = {"area": Resource.areas.through, "level": Resource.levels.through,
+                               "audience": Resource.audiences.through}  # fmt: skip
     if name in through:
         column = {"area": "competencyarea_id", "level": "level_id",
                   "audience": "staffcategory_id"}[name]  # fmt: skip
@@ -153,6 +153,8 @@ class SearchResult:
 def _counts(name: str, base: QuerySet[Resource]) -> dict[Any, int]:
     """How many resources of `base` have each value of facet `name`: one query."""
     if name in ("area", "level", "audience"):
+        through: Any
+        column: str
         through, column = {
             "area": (Resource.areas.through, "competencyarea_id"),
             "level": (Resource.levels.through, "level_id"),

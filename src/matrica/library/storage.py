@@ -12,11 +12,11 @@ class PrivateStorage(FileSystemStorage):
     """A file system storage that reads its place from the settings on every use (tests
     move it) and has no URL: files go out only through the library's download view."""
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self) -> str:
         return str(settings.MATRICA_UPLOAD_DIR)
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         return os.path.abspath(self.base_location)
 

@@ -4,6 +4,8 @@ parse, call the action."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -100,7 +102,7 @@ def download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     return response
 
 
-def _modules_for(request: AuthenticatedHttpRequest, beneficiary_id: int | None):  # type: ignore[no-untyped-def]
+def _modules_for(request: AuthenticatedHttpRequest, beneficiary_id: int | None) -> Any:
     return Module.objects.visible_to(request.user).filter(
         Q(beneficiary__isnull=True) | Q(beneficiary_id=beneficiary_id or 0)
     )
@@ -123,7 +125,7 @@ def add(request: AuthenticatedHttpRequest) -> HttpResponse:
                         modules=_modules_for(request, request.user.beneficiary_id))  # fmt: skip
     created: list[Resource] = []
 
-    def act(data: dict) -> None:  # type: ignore[type-arg]
+    def act(data: dict[str, Any]) -> None:
         form_data = form.arguments()
         created.append(
             actions.add_resource(actor=request.user, beneficiary=beneficiary, **form_data)
@@ -145,7 +147,7 @@ def change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         modules=_modules_for(request, resource.beneficiary_id), with_remove=resource.has_file,
     )  # fmt: skip
 
-    def act(data: dict) -> None:  # type: ignore[type-arg]
+    def act(data: dict[str, Any]) -> None:
         form_data = form.arguments()
         actions.change_resource(actor=request.user, resource=resource, **form_data)
 
@@ -165,7 +167,7 @@ def withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = WithdrawForm(posted(request))
 
-    def act(data: dict) -> None:  # type: ignore[type-arg]
+    def act(data: dict[str, Any]) -> None:
         actions.withdraw_resource(actor=request.user, resource=resource, reason=data["reason"])
 
     if submitted(request, form, act):
