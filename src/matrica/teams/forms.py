@@ -13,6 +13,17 @@ from matrica.staff.models import StaffMember
 from matrica.teams.models import Discipline, Membership, Team
 from matrica.tenancy.models import Institution
 
+
+class PersonField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.full_name} ({obj.employee_number}, {obj.institution})"
+
+
+class DisciplineField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_title)
+
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -54,11 +65,11 @@ class CloseTeamForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    staff_member = forms.ModelChoiceField(
+    staff_member = PersonField(
         label=_("Person"), queryset=StaffMember.objects.none(), widget=forms.RadioSelect,
         empty_label=None,
     )  # fmt: skip
-    discipline = forms.ModelChoiceField(label=_("Discipline"), queryset=Discipline.objects.none())
+    discipline = DisciplineField(label=_("Discipline"), queryset=Discipline.objects.none())
     role = forms.ChoiceField(
         label=_("Role in the team"), choices=Membership.Role.choices, initial="member"
     )
@@ -72,13 +83,9 @@ class MemberForm(forms.Form):
         person = self.fields["staff_member"]
         assert isinstance(person, forms.ModelChoiceField)
         person.queryset = people
-        person.label_from_instance = lambda m: (
-            f"{m.full_name} ({m.employee_number}, {m.institution})"
-        )
         discipline = self.fields["discipline"]
         assert isinstance(discipline, forms.ModelChoiceField)
         discipline.queryset = disciplines
-        discipline.label_from_instance = lambda d: d.display_title
 
 
 class EndMembershipForm(forms.Form):
@@ -89,11 +96,10 @@ class EndMembershipForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role in the team"), choices=Membership.Role.choices)
-    discipline = forms.ModelChoiceField(label=_("Discipline"), queryset=Discipline.objects.none())
+    discipline = DisciplineField(label=_("Discipline"), queryset=Discipline.objects.none())
 
     def __init__(self, *args: Any, disciplines: QuerySet[Discipline], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         discipline = self.fields["discipline"]
         assert isinstance(discipline, forms.ModelChoiceField)
         discipline.queryset = disciplines
-        discipline.label_from_instance = lambda d: d.display_title

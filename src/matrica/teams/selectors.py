@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -192,22 +192,18 @@ def sessions_that_fix(user: Any, needed: set[tuple[int, int]]) -> QuerySet[Train
 # National and regional figures ------------------------------------------------------------
 
 
-def _kind() -> Case:
-    return Case(
-        When(institution__isnull=True, then=Value(TeamKind.REGIONAL.value)),
-        When(
-            institution__service__kind=Service.Kind.PROBATION,
-            then=Value(TeamKind.PROBATION.value),
-        ),
-        default=Value(TeamKind.PRISON.value),
-    )
+def _of_kind(kind: str) -> Q:
+    if kind == TeamKind.REGIONAL:
+        return Q(institution__isnull=True)
+    probation = Q(institution__service__kind=Service.Kind.PROBATION)
+    return probation if kind == TeamKind.PROBATION else Q(institution__isnull=False) & ~probation
 
 
 def _exists_on(on: datetime.date) -> Q:
     return Q(formed_on__lte=on) & (Q(closed_on__isnull=True) | Q(closed_on__gte=on))
 
 
-def _missing_discipline(on: datetime.date) -> Exists:
+def _missing_discipline(on: datetime.date) -> Q:
     """A required discipline of the team with no member on `on` (by the memberships' dates)."""
     cover = (
         Membership.objects.filter(
@@ -216,17 +212,13 @@ def _missing_discipline(on: datetime.date) -> Exists:
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
         .filter(_in_post(on))
     )
-    required = (
-        Discipline.objects.filter(beneficiary_id=OuterRef("beneficiary_id"))
-        .annotate(team_kind=OuterRef("team_kind"))
-        .filter(
-            Q(team_kind=TeamKind.PRISON.value, required_for_prison=True)
-            | Q(team_kind=TeamKind.PROBATION.value, required_for_probation=True)
-            | Q(team_kind=TeamKind.REGIONAL.value, required_for_regional=True)
-        )
-        .filter(~Exists(cover))
-    )
-    return Exists(required)
+    missing = Q(pk__in=[])
+    for kind in TeamKind:
+        required = Discipline.objects.filter(
+            beneficiary_id=OuterRef("beneficiary_id"), **{f"required_for_{kind.value}": True}
+        ).filter(~Exists(cover))
+        missing |= _of_kind(kind) & Q(Exists(required))
+    return missing
 
 
 @dataclass(frozen=True)
@@ -250,7 +242,7 @@ def filled_trend(teams: QuerySet[Team], *, until: datetime.date | None = None) -
         figures[f"f{index}"] = Count("pk", filter=exists & ~_missing_discipline(end))
     if not figures:
         return []
-    row = teams.order_by().annotate(team_kind=_kind()).aggregate(**figures)
+    row = teams.order_by().aggregate(**figures)
     return [TrendPoint(end, row[f"t{i}"], row[f"f{i}"]) for i, end in enumerate(ends)]
 
 

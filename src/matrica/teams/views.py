@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -111,6 +111,8 @@ def create_team(request: AuthenticatedHttpRequest) -> HttpResponse:
     def act(data: dict[str, Any]) -> None:
         place = data.pop("institution")
         beneficiary = place.beneficiary if place else user.beneficiary
+        if beneficiary is None:
+            raise ValidationError({"institution": _("Choose the institution of the team.")})
         created.append(
             actions.create_team(actor=user, beneficiary=beneficiary, institution=place, **data)
         )
@@ -164,7 +166,7 @@ def add_member(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if data is not None:
         chosen = data.get("staff_member", "")
         people = selectors.member_candidates(request.user, team, "", limit=None).filter(
-            pk=int(chosen) if chosen.isdigit() else None
+            pk__in=[int(chosen)] if chosen.isdigit() else []
         )
     else:
         people = selectors.member_candidates(request.user, team, query)
