@@ -5,7 +5,8 @@ Both index the same text, `Resource.search_document`: every language's title and
 folded by `matrica.text` (case, diacritics and script: "Радикализација", "radikalizacija" and
 "RADIKALIZACIJA" are one word) and cut into words of [a-z0-9]. A query is folded and cut the same
 way; every word must begin a word of the document (words AND-ed, prefix match). PostgreSQL
-matches `to_tsvector('simple', search_document)` (a GIN expression index) against
+matches the generated column `search_vector = to_tsvector('simple', search_document)` (GIN
+index, migration 0002) against
 `word:* & word:*`; SQLite matches the FTS5 table `library_resource_fts` (kept in step with
 `library_resource` by triggers, migration 0002) against `"word"* "word"*`. `matches` is the
 same rule in plain Python: the tests compare both databases with it.
@@ -13,6 +14,7 @@ same rule in plain Python: the tests compare both databases with it.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -68,20 +70,35 @@ def matches(search_document: str, query_words: list[str]) -> bool:
     return all(any(token.startswith(word) for token in tokens) for word in query_words)
 
 
-def text_filter(queryset: QuerySet[Resource], query_words: list[str]) -> QuerySet[Resource]:
-    """Resources of `queryset` whose document holds every word (as a prefix)."""
-    if not query_words:
-        return queryset
+def matching_ids(queryset: QuerySet[Resource], query_words: list[str]) -> list[int]:
+    """The ids of the resources whose document holds every word (as a prefix): one query, on
+    the full-text index of the database."""
     if connections[queryset.db].vendor == "postgresql":
         tsquery = " & ".join(f"{word}:*" for word in query_words)
         sql = (
-            "SELECT id FROM library_resource WHERE to_tsvector('simple'::regconfig, "
-            "search_document) @@ to_tsquery('simple'::regconfig, %s)"
+            "SELECT id FROM library_resource "
+            "WHERE search_vector @@ to_tsquery('simple'::regconfig, %s)"
         )
-        return queryset.filter(pk__in=RawSQL(sql, [tsquery]))
-    fts = " ".join(f'"{word}"*' for word in query_words)
-    sql = "SELECT rowid FROM library_resource_fts WHERE library_resource_fts MATCH %s"
-    return queryset.filter(pk__in=RawSQL(sql, [fts]))
+        matched = RawSQL(sql, [tsquery])
+    else:
+        fts = " ".join(f'"{word}"*' for word in query_words)
+        sql = "SELECT rowid FROM library_resource_fts WHERE library_resource_fts MATCH %s"
+        matched = RawSQL(sql, [fts])
+    return list(queryset.filter(pk__in=matched).values_list("pk", flat=True))
+
+
+def text_filter(queryset: QuerySet[Resource], query_words: list[str]) -> QuerySet[Resource]:
+    """Resources of `queryset` whose document holds every word (as a prefix).
+
+    The match runs once (`matching_ids`); the facet counts, the total and the page then join
+    its ids, passed as one parameter (a PostgreSQL array, a JSON array on SQLite) whatever
+    their number, instead of matching the text again in each of those queries."""
+    if not query_words:
+        return queryset
+    ids = matching_ids(queryset, query_words)
+    if connections[queryset.db].vendor == "postgresql":
+        return queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
+    return queryset.filter(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)]))
 
 
 @dataclass
