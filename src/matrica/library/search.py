@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from matrica.framework.models import CompetencyArea, Level, StaffCategory
@@ -84,7 +84,7 @@ def matching_ids(queryset: QuerySet[Resource], query_words: list[str]) -> list[i
         fts = " ".join(f'"{word}"*' for word in query_words)
         sql = "SELECT rowid FROM library_resource_fts WHERE library_resource_fts MATCH %s"
         matched = RawSQL(sql, [fts])
-    return list(queryset.filter(pk__in=matched).values_list("pk", flat=True))
+    return list(queryset.filter(pk__in=matched).order_by().values_list("pk", flat=True))
 
 
 def text_filter(queryset: QuerySet[Resource], query_words: list[str]) -> QuerySet[Resource]:
@@ -96,9 +96,11 @@ def text_filter(queryset: QuerySet[Resource], query_words: list[str]) -> QuerySe
     if not query_words:
         return queryset
     ids = matching_ids(queryset, query_words)
+    # The ids are already of `queryset`: the other conditions need not be evaluated again.
+    chosen = Resource.objects.using(queryset.db)
     if connections[queryset.db].vendor == "postgresql":
-        return queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
-    return queryset.filter(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)]))
+        return chosen.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
+    return chosen.filter(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)]))
 
 
 @dataclass
@@ -165,35 +167,60 @@ class SearchResult:
     resources: QuerySet[Resource]
     facets: dict[str, list[FacetValue]]
     words: list[str]
+    total: int | None = None  # the number of resources, counted with the facets
 
 
-def _counts(name: str, base: QuerySet[Resource]) -> dict[Any, int]:
-    """How many resources of `base` have each value of facet `name`: one query."""
-    if name in ("area", "level", "audience"):
-        through: Any
-        column: str
-        through, column = {
-            "area": (Resource.areas.through, "competencyarea_id"),
-            "level": (Resource.levels.through, "level_id"),
-            "audience": (Resource.audiences.through, "staffcategory_id"),
-        }[name]
-        rows = (
-            through.objects.filter(resource_id__in=base.values("pk"))
-            .values(column)
-            .annotate(n=Count("resource_id"))
-            .values_list(column, "n")
-        )
-        return dict(rows)
-    if name == "kind":
-        return dict(base.order_by().values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+_THROUGH: dict[str, tuple[Any, str]] = {
+    "area": (Resource.areas.through, "competencyarea_id"),
+    "level": (Resource.levels.through, "level_id"),
+    "audience": (Resource.audiences.through, "staffcategory_id"),
+}
+
+
+def _counts(base: QuerySet[Resource], filters: Filters) -> tuple[dict[str, dict[Any, int]], int]:
+    """The count of every facet value and the total of the results, in two queries however
+    many facets are chosen: one UNION of the three linked facets grouped by value, and one
+    aggregate of the kinds, the languages and the total. A facet's counts are of the results
+    filtered by the other facets (`_filtered(..., without=name)`)."""
+    counts: dict[str, dict[Any, int]] = {name: {} for name in FACETS}
+    linked = [
+        through.objects.filter(resource_id__in=_filtered(base, filters, without=name).values("pk"))
+        .values(column)
+        .annotate(n=Count("resource_id"))
+        .values_list(Value(name), column, "n")
+        for name, (through, column) in _THROUGH.items()
+    ]
+    first, *others = linked
+    for name, value, n in first.union(*others, all=True):
+        counts[name][value] = n
+
+    # Aggregates sharing one base share one query: the base is the full result unless the
+    # facet itself is chosen.
     codes = [code for code, _name in settings.LANGUAGES]
-    totals = base.order_by().aggregate(
-        **{
-            f"l{index}": Count("pk", filter=Q(language_index__contains=f" {code} "))
-            for index, code in enumerate(codes)
-        }
-    )
-    return {code: totals[f"l{index}"] for index, code in enumerate(codes)}
+    groups: dict[str, dict[str, Any]] = {}
+    for value in Resource.Kind.values:
+        key = "kind" if filters.kind else ""
+        groups.setdefault(key, {})[f"kind:{value}"] = Count("pk", filter=Q(kind=value))
+    for code in codes:
+        key = "language" if filters.language else ""
+        condition = Q(language_index__contains=f" {code} ")
+        groups.setdefault(key, {})[f"language:{code}"] = Count("pk", filter=condition)
+    groups.setdefault("", {})["total"] = Count("pk")
+    total = 0
+    for without, aggregates in groups.items():
+        names = {f"a{index}": name for index, name in enumerate(aggregates)}
+        row = (
+            _filtered(base, filters, without=without)
+            .order_by()
+            .aggregate(**{alias: aggregates[name] for alias, name in names.items()})
+        )
+        for alias, name in names.items():
+            if name == "total":
+                total = row[alias]
+            else:
+                facet, value = name.split(":", 1)
+                counts[facet][value] = row[alias]
+    return counts, total
 
 
 def _labels(name: str) -> list[tuple[Any, str]]:
@@ -222,14 +249,15 @@ def search(
     query_words = words(text)
     base = text_filter(Resource.objects.visible_to(user).current(), query_words)
     facets: dict[str, list[FacetValue]] = {}
+    total: int | None = None
     if with_facets:
+        counts, total = _counts(base, filters)
         for name in FACETS:
-            counts = _counts(name, _filtered(base, filters, without=name))
             chosen = set(getattr(filters, name))
             facets[name] = [
-                FacetValue(value, label, counts.get(value, 0), value in chosen)
+                FacetValue(value, label, counts[name].get(value, 0), value in chosen)
                 for value, label in _labels(name)
-                if counts.get(value, 0) or value in chosen
+                if counts[name].get(value, 0) or value in chosen
             ]
     resources = _filtered(base, filters).select_related("beneficiary")
-    return SearchResult(resources=resources, facets=facets, words=query_words)
+    return SearchResult(resources=resources, facets=facets, words=query_words, total=total)

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +25,7 @@ from matrica.library.forms import ResourceForm, WithdrawForm
 from matrica.library.models import Resource
 from matrica.library.search import FACETS, Filters, search
 from matrica.library.storage import private_storage
-from matrica.pages import paginate, query_without_page, search_terms
+from matrica.pages import query_without_page, search_terms
 from matrica.staff.views import posted, submitted
 from matrica.tenancy.permissions import Verb, holds, may, require
 
@@ -40,7 +41,10 @@ def _curates(request: AuthenticatedHttpRequest, resource: Resource) -> bool:
 def library(request: AuthenticatedHttpRequest) -> HttpResponse:
     text = search_terms(request, request.GET.get("q", ""))
     result = search(request.user, text, Filters.from_query(request.GET))
-    page = paginate(request, result.resources.prefetch_related(None), PAGE_SIZE)
+    paginator = Paginator(result.resources, PAGE_SIZE)
+    if result.total is not None:
+        paginator.count = result.total  # counted with the facets: no second count
+    page = paginator.get_page(request.GET.get("page"))
     titles = {
         "area": _("Competency area"), "level": _("Level"), "audience": _("Audience"),
         "language": _("Language"), "kind": _("Type"),
