@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Count, Q, QuerySet, Value
+from django.db.models import BigAutoField, Count, Lookup, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from matrica.framework.models import CompetencyArea, Level, StaffCategory
@@ -87,20 +87,41 @@ def matching_ids(queryset: QuerySet[Resource], query_words: list[str]) -> list[i
     return list(queryset.filter(pk__in=matched).order_by().values_list("pk", flat=True))
 
 
+class AmongIds(Lookup):  # type: ignore[type-arg]
+    """`pk__among=[ids]`: the ids passed as one parameter whatever their number, a PostgreSQL
+    array (`= ANY`, hashed) or a JSON array on SQLite, instead of one parameter each."""
+
+    lookup_name = "among"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value: Any, connection: Any) -> tuple[str, list[Any]]:
+        if connection.vendor == "postgresql":
+            return "%s", [list(value)]
+        return "%s", [json.dumps(list(value))]
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY({rhs}::bigint[])", [*lhs_params, *rhs_params]
+        return f"{lhs} IN (SELECT value FROM json_each({rhs}))", [*lhs_params, *rhs_params]
+
+
+BigAutoField.register_lookup(AmongIds)
+
+
 def text_filter(queryset: QuerySet[Resource], query_words: list[str]) -> QuerySet[Resource]:
     """Resources of `queryset` whose document holds every word (as a prefix).
 
-    The match runs once (`matching_ids`); the facet counts, the total and the page then join
-    its ids, passed as one parameter (a PostgreSQL array, a JSON array on SQLite) whatever
-    their number, instead of matching the text again in each of those queries."""
+    The match runs once (`matching_ids`); the facet counts, the total and the page then use its
+    ids (`pk__among`) instead of matching the text again in each of those queries."""
     if not query_words:
         return queryset
     ids = matching_ids(queryset, query_words)
-    # The ids are already of `queryset`: the other conditions need not be evaluated again.
-    chosen = Resource.objects.using(queryset.db)
-    if connections[queryset.db].vendor == "postgresql":
-        return chosen.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
-    return chosen.filter(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)]))
+    # The ids are already of `queryset`: its other conditions need not be evaluated again.
+    chosen = Resource.objects.using(queryset.db).filter(pk__among=ids)
+    chosen._matrica_ids = ids  # type: ignore[attr-defined]
+    return chosen
 
 
 @dataclass
@@ -168,6 +189,10 @@ class SearchResult:
     facets: dict[str, list[FacetValue]]
     words: list[str]
     total: int | None = None  # the number of resources, counted with the facets
+
+
+def _ids_of(base: QuerySet[Resource]) -> list[int] | None:
+    return getattr(base, "_matrica_ids", None)
 
 
 _THROUGH: dict[str, tuple[Any, str]] = {
