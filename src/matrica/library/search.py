@@ -87,7 +87,7 @@ def matching_ids(queryset: QuerySet[Resource], query_words: list[str]) -> list[i
     return list(queryset.filter(pk__in=matched).order_by().values_list("pk", flat=True))
 
 
-class AmongIds(Lookup):  # type: ignore[type-arg]
+class AmongIds(Lookup):
     """`pk__among=[ids]`: the ids passed as one parameter whatever their number, a PostgreSQL
     array (`= ANY`, hashed) or a JSON array on SQLite, instead of one parameter each."""
 
