@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from matrica.framework.models import CompetencyArea
 from matrica.testing.factories import (
     CompletionFactory,
     StaffMemberFactory,
@@ -96,7 +97,8 @@ def test_record_page_queries_stay_flat_with_roles_and_evidence(
 
     # The first request of a session stamps its start and last activity (time-outs).
     client.get(reverse("home"))
-    with django_assert_max_num_queries(22):
+    # Flat: one query each for the sessions and the library resources, whatever their number.
+    with django_assert_max_num_queries(24):
         response = client.get(reverse("staff:record", args=[member.pk]))
 
     assert len(response.context["evidence"]) == 10
@@ -128,3 +130,22 @@ def test_the_record_lists_the_sessions_the_person_was_put_forward_for(client, wo
         page = client.get(reverse("staff:record", args=[rs.people[0].pk])).content.decode()
         assert f"/delivery/{session.pk}/" in page
         assert "Nominated" in page
+
+
+def test_the_record_suggests_library_resources_for_the_persons_gaps(client, world):
+    from matrica.compliance.services import refresh_all
+    from matrica.library import actions as library
+    from matrica.tenancy.scoping import SYSTEM
+
+    rs = world["RS"]
+    refresh_all(on=timezone.localdate())  # nobody holds anything: awareness is a gap
+    radicalisation = CompetencyArea.objects.get(code="RAD")
+    handbook = library.add_resource(
+        actor=SYSTEM, beneficiary=None, code="HB-1", kind="handbook",
+        title="Handbook on radicalisation",
+        areas=[radicalisation],
+    )  # fmt: skip
+    client.force_login(rs.users["staff"])
+    page = client.get(reverse("staff:record", args=[rs.people[0].pk])).content.decode()
+    assert "Resources for the gaps" in page
+    assert f"/library/{handbook.pk}/" in page

@@ -1,7 +1,7 @@
 """A person's training record: who they are (staff), the evidence they hold (training), where
-they stand against each requirement (compliance) and the sessions they were put forward for
-(delivery). Composed from all four, so it lives above them, like the home page; its URL stays
-among the staff pages (`staff:record`)."""
+they stand against each requirement (compliance), the sessions they were put forward for
+(delivery) and resources for their gaps (library). Composed from all five, so it lives above
+them, like the home page; its URL stays among the staff pages (`staff:record`)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from django.urls import path
 from matrica.compliance.selectors import person_entries
 from matrica.delivery.models import Enrolment
 from matrica.http import AuthenticatedHttpRequest
+from matrica.library.selectors import for_gaps
 from matrica.pages import as_of
 from matrica.staff.selectors import categories_held, staff_visible_to
 from matrica.tenancy.permissions import Verb, may
 from matrica.training.selectors import evidence_of
 
 SESSIONS_SHOWN = 20
+RESOURCES_SHOWN = 5
 
 
 @login_required
@@ -45,6 +47,8 @@ def staff_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         .filter(staff_member=member)
         .select_related("session__module")
         .order_by("-session__starts_on", "-pk")[:SESSIONS_SHOWN],
+        # The library's resources for the areas where the person's training is not current.
+        "resources": list(for_gaps(user, member).order_by("title", "pk")[:RESOURCES_SHOWN]),
         "may_manage": may(user, Verb.MANAGE_STAFF, beneficiary_id=member.beneficiary_id),
         "may_record": may(user, Verb.RECORD_EVIDENCE, beneficiary_id=member.beneficiary_id),
     }
