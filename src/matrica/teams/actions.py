@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
@@ -35,6 +35,7 @@ from matrica.tenancy.changes import Change, report
 from matrica.tenancy.models import Beneficiary, Institution
 from matrica.tenancy.permissions import Verb, require
 from matrica.tenancy.roles import Role
+from matrica.text import clean_text
 
 if TYPE_CHECKING:
     from matrica.tenancy.scoping import Actor
@@ -245,3 +246,57 @@ def change_member_role(
         actor=actor, obj=membership, changes=changes, allowed=frozenset({"role", "discipline"})
     )
     return membership
+
+
+DISCIPLINE_FIELDS = frozenset(
+    {"title", "required_for_prison", "required_for_probation", "required_for_regional", "order"}
+)
+
+
+def _require_disciplines(actor: Actor, beneficiary_id: int) -> None:
+    """An administration's list of disciplines is set by its national roles, not by one
+    institution's manager."""
+    require(actor, Verb.MANAGE_TEAMS, beneficiary_id=beneficiary_id)
+    if not actor.is_superuser and actor.role == Role.INSTITUTION_MANAGER:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def disciplines_for(actor: Actor, beneficiary: Beneficiary) -> None:
+    """Seed the default disciplines before an administration first edits its list."""
+    _require_disciplines(actor, beneficiary.pk)
+    _ensure_disciplines(actor, beneficiary)
+
+
+@transaction.atomic
+def add_discipline(
+    *,
+    actor: Actor,
+    beneficiary: Beneficiary,
+    code: str,
+    title: str,
+    required_for_prison: bool = True,
+    required_for_probation: bool = True,
+    required_for_regional: bool = True,
+    order: int = 100,
+) -> Discipline:
+    """A discipline of the administration's own; each kind of team it is required for is not
+    ready without a trained member for it."""
+    _require_disciplines(actor, beneficiary.pk)
+    _ensure_disciplines(actor, beneficiary)
+    discipline = Discipline(
+        beneficiary=beneficiary, code=clean_text(code).upper(), title=clean_text(title),
+        required_for_prison=required_for_prison, required_for_probation=required_for_probation,
+        required_for_regional=required_for_regional, order=order,
+    )  # fmt: skip
+    write(actor=actor, obj=discipline)
+    return discipline
+
+
+@transaction.atomic
+def change_discipline(*, actor: Actor, discipline: Discipline, **changes: Any) -> Discipline:
+    """Retitle a discipline, or change which teams must include it (readiness follows at once:
+    it is computed, never stored)."""
+    _require_disciplines(actor, discipline.beneficiary_id)
+    write_changes(actor=actor, obj=discipline, changes=changes, allowed=DISCIPLINE_FIELDS)
+    return discipline

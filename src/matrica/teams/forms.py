@@ -103,3 +103,22 @@ class MemberRoleForm(forms.Form):
         discipline = self.fields["discipline"]
         assert isinstance(discipline, forms.ModelChoiceField)
         discipline.queryset = disciplines
+
+
+class DisciplineForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    required_for_prison = forms.BooleanField(label=_("Required for prison teams"), required=False)
+    required_for_probation = forms.BooleanField(
+        label=_("Required for probation teams"), required=False
+    )
+    required_for_regional = forms.BooleanField(
+        label=_("Required for regional teams"), required=False
+    )
+    order = forms.IntegerField(label=_("Order in lists"), min_value=0, max_value=999, initial=100)
+
+
+class NewDisciplineForm(DisciplineForm):
+    code = forms.CharField(
+        label=_("Code"), max_length=12, help_text=_("A short code, unique in the administration.")
+    )
+    field_order = ["code", "title"]

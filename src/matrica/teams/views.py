@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,14 +21,16 @@ from matrica.staff.views import posted, submitted
 from matrica.teams import actions, selectors
 from matrica.teams.forms import (
     CloseTeamForm,
+    DisciplineForm,
     EndMembershipForm,
     MemberForm,
     MemberRoleForm,
+    NewDisciplineForm,
     NewTeamForm,
     TeamForm,
 )
-from matrica.teams.models import Membership, Team
-from matrica.tenancy.models import Institution
+from matrica.teams.models import Discipline, Membership, Team
+from matrica.tenancy.models import Beneficiary, Institution
 from matrica.tenancy.permissions import Verb, holds
 from matrica.tenancy.roles import Role
 
@@ -241,3 +243,61 @@ def regional(request: AuthenticatedHttpRequest) -> HttpResponse:
             "hidden_label": disclosure.hidden_label(),
         },
     )
+
+
+def _administration(request: AuthenticatedHttpRequest) -> Beneficiary:
+    """The national user's own administration (its disciplines); none for other users."""
+    return get_object_or_404(
+        Beneficiary.objects.visible_to(request.user), pk=request.user.beneficiary_id or 0
+    )
+
+
+@roles_required(*NATIONAL_ROLES)
+def disciplines(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The administration's disciplines and which teams must include each."""
+    beneficiary = _administration(request)
+    if request.method == "POST":
+        return HttpResponseNotAllowed(["GET"])
+    actions.disciplines_for(request.user, beneficiary)
+    context = {
+        "beneficiary": beneficiary,
+        "disciplines": Discipline.objects.visible_to(request.user).filter(beneficiary=beneficiary),
+    }
+    return render(request, "teams/disciplines.html", context)
+
+
+@roles_required(*NATIONAL_ROLES)
+def add_discipline(request: AuthenticatedHttpRequest) -> HttpResponse:
+    beneficiary = _administration(request)
+    form = NewDisciplineForm(posted(request))
+
+    def act(data: dict[str, Any]) -> None:
+        actions.add_discipline(actor=request.user, beneficiary=beneficiary, **data)
+
+    if submitted(request, form, act):
+        messages.success(request, _("The discipline is added."))
+        return redirect("teams:disciplines")
+    return _form_page(request, form, title=_("New discipline"), submit=_("Add discipline"))
+
+
+@roles_required(*NATIONAL_ROLES)
+def change_discipline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    discipline = get_object_or_404(
+        Discipline.objects.visible_to(request.user).filter(
+            beneficiary_id=request.user.beneficiary_id or 0
+        ),
+        pk=pk,
+    )
+    initial = {name: getattr(discipline, name) for name in actions.DISCIPLINE_FIELDS}
+    initial["title"] = discipline.display_title
+    form = DisciplineForm(posted(request), initial=initial)
+
+    def act(data: dict[str, Any]) -> None:
+        changed = {name: data[name] for name in form.changed_data if name in data}
+        actions.change_discipline(actor=request.user, discipline=discipline, **changed)
+
+    if submitted(request, form, act):
+        messages.success(request, _("The discipline is saved."))
+        return redirect("teams:disciplines")
+    title = _("Change the discipline %(name)s") % {"name": discipline.display_title}
+    return _form_page(request, form, title=title, submit=_("Save"))
