@@ -70,13 +70,16 @@ def test_a_session_from_plan_to_evidence(page, live_server, world):
     expect(preview).not_to_contain_text("Milica")  # a treatment specialist
     assert_accessible(page)
     page.get_by_role("button", name=re.compile("^Nominate th")).click()
-    expect(page.locator("main")).to_contain_text(participant.family_name)
+    result = page.locator(".nomination-result")
+    expect(result).to_contain_text("people nominated")
+    expect(result).to_contain_text(participant.full_name)
     assert Enrolment.objects.filter(session=session, staff_member=participant).exists()
 
     # Places, in nomination order.
     page.goto(f"{live_server.url}/delivery/{session.pk}/")
     page.get_by_role("button", name=re.compile("^Give places")).click()
-    page.goto(f"{live_server.url}/delivery/{session.pk}/")
+    expect(page.locator("h1")).to_have_text("Places given")
+    page.get_by_role("link", name="Back to the session").click()
     expect(page.locator("section.roster")).to_contain_text("Confirmed")
 
     # The register on a phone.

@@ -73,7 +73,9 @@ def test_a_manager_fixes_a_team_that_is_not_ready(page, live_server, world):
     page.get_by_label(re.compile(member.family_name)).check()
     assert_accessible(page)
     page.get_by_role("button", name="Nominate the people ticked").click()
-    expect(page.locator("main")).to_contain_text(member.family_name)
+    result = page.locator(".nomination-result")
+    expect(result).to_contain_text("1 person nominated")
+    expect(result).to_contain_text(member.full_name)
     assert Enrolment.objects.filter(
         session=session, staff_member=member, state=Enrolment.State.NOMINATED
     ).exists()
