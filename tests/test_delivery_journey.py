@@ -79,7 +79,7 @@ def test_a_session_from_plan_to_evidence(page, live_server, world):
     page.goto(f"{live_server.url}/delivery/{session.pk}/")
     page.get_by_role("button", name=re.compile("^Give places")).click()
     expect(page.locator("h1")).to_have_text("Places given")
-    page.get_by_role("link", name="Back to the session").click()
+    page.get_by_role("link", name="Back to the session", exact=True).click()
     expect(page.locator("section.roster")).to_contain_text("Confirmed")
 
     # The register on a phone.
