@@ -49,6 +49,7 @@ test-postgres: install messages
 
 bench: install
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.library
 
 clean:
 	rm -rf $(VENV) var
