@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from matrica.framework.translation import TranslatedFields
 from matrica.tenancy.models import Beneficiary
-from matrica.tenancy.scoping import ScopedQuerySet, TenancyPaths, visibility_filter
+from matrica.tenancy.scoping import ScopedQuerySet, SharedOrScopedQuerySet, TenancyPaths
 
 
 class Level(TranslatedFields):
@@ -238,15 +238,8 @@ class Deviation(RequirementRule):
             raise ValidationError(errors)
 
 
-class ModuleQuerySet(ScopedQuerySet):
-    def visible_to(self, user: Any) -> ModuleQuerySet:
-        """The common modules, which everyone reads, and the national ones within reach."""
-        condition = visibility_filter(self.model, user)
-        if condition is None:
-            return self.filter(beneficiary__isnull=True)
-        if not condition:  # everything (`Q() | other` would be `other` alone)
-            return self.all()
-        return self.filter(condition | Q(beneficiary__isnull=True))
+class ModuleQuerySet(SharedOrScopedQuerySet):
+    """The common modules, which everyone reads, and the national ones within reach."""
 
     def common(self) -> ModuleQuerySet:
         return self.filter(beneficiary__isnull=True)

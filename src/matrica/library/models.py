@@ -15,21 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from matrica.framework.models import CompetencyArea, Level, Module, StaffCategory
 from matrica.framework.translation import TranslatedFields
 from matrica.tenancy.models import Beneficiary
-from matrica.tenancy.scoping import ScopedQuerySet, TenancyPaths, visibility_filter
+from matrica.tenancy.scoping import SharedOrScopedQuerySet, TenancyPaths
 
 
-class ResourceQuerySet(ScopedQuerySet):
-    def visible_to(self, user: Any) -> ResourceQuerySet:
-        """The common resources, which everyone signed in reads, and the national ones within
-        reach (as `Module`)."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        condition = visibility_filter(self.model, user)
-        if condition is None:
-            return self.filter(beneficiary__isnull=True)
-        if not condition:
-            return self.all()
-        return self.filter(condition | Q(beneficiary__isnull=True))
+class ResourceQuerySet(SharedOrScopedQuerySet):
+    """The common resources, which everyone signed in reads, and the national ones within
+    reach (as `Module`)."""
 
     def current(self) -> ResourceQuerySet:
         """Not withdrawn."""

@@ -95,6 +95,22 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
+class SharedOrScopedQuerySet(ScopedQuerySet):
+    """Rows with no administration (`beneficiary` empty) are shared by the region: everyone
+    signed in reads them (the common matrix's modules, the common library). An
+    administration's own rows are scoped like any other national row."""
+
+    def visible_to(self, user: Actor | AnonymousUser) -> Self:
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        condition = visibility_filter(self.model, user)
+        if condition is None:
+            return self.filter(beneficiary__isnull=True)
+        if not condition:  # everything (`Q() | other` would be `other` alone)
+            return self.all()
+        return self.filter(condition | Q(beneficiary__isnull=True))
+
+
 def ensure_visible(obj: models.Model, user: Actor | AnonymousUser) -> None:
     """Raise 404 unless `user` may see `obj`; called after a write, inside its transaction,
     so that a change which would move a record out of the writer's scope is rolled back."""
