@@ -179,13 +179,10 @@ def _set_days(session: TrainingSession, starts_at: datetime.time, ends_at: datet
             {"starts_on": _("Attendance is recorded: the session's days can no longer change.")}
         )
     session.days.all().delete()
-    days = [
-        SessionDay(session=session, date=day, starts_at=starts_at, ends_at=ends_at)
+    SessionDay.objects.bulk_create(
+        SessionDay.of(session, day, starts_at, ends_at)
         for day in _weekdays(session.starts_on, session.ends_on)
-    ]
-    for day in days:
-        day.minutes = day.length_in_minutes()
-    SessionDay.objects.bulk_create(days)
+    )
 
 
 @transaction.atomic

@@ -182,16 +182,21 @@ class SessionDay(models.Model):
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.minutes = self.length_in_minutes()
-        super().save(*args, **kwargs)
-
-    def length_in_minutes(self) -> int:
-        start = datetime.datetime.combine(self.date, self.starts_at)
-        return max(
-            0,
-            int((datetime.datetime.combine(self.date, self.ends_at) - start).total_seconds() // 60),
-        )
+    @classmethod
+    def of(
+        cls,
+        session: TrainingSession,
+        date: datetime.date,
+        starts_at: datetime.time,
+        ends_at: datetime.time,
+    ) -> SessionDay:
+        """A day of `session`, its length in minutes kept with it (days are written in bulk)."""
+        start = datetime.datetime.combine(date, starts_at)
+        length = (datetime.datetime.combine(date, ends_at) - start).total_seconds() // 60
+        return cls(
+            session=session, date=date, starts_at=starts_at, ends_at=ends_at,
+            minutes=max(0, int(length)),
+        )  # fmt: skip
 
 
 class TrainerSeesParticipants(ScopedQuerySet):

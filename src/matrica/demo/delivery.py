@@ -431,13 +431,7 @@ class DeliveryWriter:
         )
         days = SessionDay.objects.bulk_create(
             [
-                SessionDay(
-                    session=p.session,
-                    date=day,
-                    starts_at=START_AT,
-                    ends_at=p.ends_at,
-                    minutes=(p.ends_at.hour - START_AT.hour) * 60,
-                )
+                SessionDay.of(p.session, day, START_AT, p.ends_at)
                 for p in self.planned
                 for day in p.days
             ],
