@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "matrica.training",
     "matrica.compliance",
     "matrica.delivery",
+    "matrica.evaluation",
+    "matrica.credentials",
     "matrica.teams",
     "matrica.library",
     "matrica.audit",

@@ -42,6 +42,7 @@ from matrica.delivery.models import (
 )
 from matrica.framework.models import Module
 from matrica.staff.models import StaffMember
+from matrica.tenancy import changes
 from matrica.tenancy.models import Institution, Service
 from matrica.tenancy.permissions import Verb, require
 from matrica.tenancy.roles import Role
@@ -654,6 +655,7 @@ def close_session(*, actor: Actor, session: TrainingSession) -> list[Enrolment]:
     Enrolment.objects.bulk_update(attended, ["completion_ids"])
     _move(actor, session, State.CLOSED)
     _refresh_joint(session)
+    changes.report(changes.Change(sessions=frozenset({session.pk})))
     notifications.tell(notifications.Event.CLOSED, [e.pk for e in confirmed])
     return attended
 
@@ -679,6 +681,7 @@ def reopen_session(*, actor: Actor, session: TrainingSession, reason: str) -> Tr
         enrolment.completion_ids = []
     Enrolment.objects.bulk_update(taken_part, ["completion_ids"])
     _move(actor, session, State.HELD, reason)
+    changes.report(changes.Change(sessions=frozenset({session.pk})))
     # No-shows are confirmed again: they count as taking part once more.
     _refresh_joint(session)
     return session

@@ -25,6 +25,9 @@ class Change:
     # People pseudonymised under the retention rule: every app forgets what it copied of them
     # (compliance: the addresses its notices were sent to).
     forgotten: frozenset[int] = field(default_factory=frozenset)
+    # Sessions closed or reopened: what is derived from a session's outcome (certificates)
+    # follows its state.
+    sessions: frozenset[int] = field(default_factory=frozenset)
     # The first date whose figures may differ (an adaptation's effective date): figures for
     # earlier dates stand. None: any date.
     since: datetime.date | None = None
@@ -38,7 +41,13 @@ class Change:
         return cls(administrations=frozenset({beneficiary_id}), since=since)
 
     def __bool__(self) -> bool:
-        return bool(self.people or self.administrations or self.common_matrix or self.forgotten)
+        return bool(
+            self.people
+            or self.administrations
+            or self.common_matrix
+            or self.forgotten
+            or self.sessions
+        )
 
 
 Listener = Callable[[Change], None]
