@@ -44,6 +44,8 @@ urlpatterns = [
     ),
     path("training/", include("matrica.training.urls")),
     path("delivery/", include("matrica.delivery.urls")),
+    path("evaluation/", include("matrica.evaluation.urls")),
+    path("credentials/", include("matrica.credentials.urls")),
     path("teams/", include("matrica.teams.urls")),
     path("library/", include("matrica.library.urls")),
     path("audit/", include("matrica.audit.urls")),

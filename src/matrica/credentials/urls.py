@@ -1,0 +1,7 @@
+from matrica.credentials.views import badges, certificates
+
+app_name = "credentials"
+urlpatterns = [
+    *certificates.urlpatterns,
+    *badges.urlpatterns,
+]
