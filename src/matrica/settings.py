@@ -284,6 +284,10 @@ MATRICA_EXPIRING_WINDOW_DAYS = int(os.environ.get("MATRICA_EXPIRING_WINDOW_DAYS"
 
 # The resource library's uploads: kept under the data directory, outside the web root and the
 # static files, and served only through the library's download view to users who may see them.
+# Training is followed up on use at work this many days after a session (and, for days the
+# daily `matrica follow-up` did not run, up to the grace days later).
+MATRICA_FOLLOW_UP_DAYS = int(os.environ.get("MATRICA_FOLLOW_UP_DAYS", "90"))
+MATRICA_FOLLOW_UP_GRACE_DAYS = int(os.environ.get("MATRICA_FOLLOW_UP_GRACE_DAYS", "30"))
 MATRICA_UPLOAD_DIR = Path(os.environ.get("MATRICA_UPLOAD_DIR", DATA_DIR / "uploads")).resolve()
 MATRICA_UPLOAD_MAX_MB = int(os.environ.get("MATRICA_UPLOAD_MAX_MB", "50"))
 
