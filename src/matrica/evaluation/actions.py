@@ -40,7 +40,7 @@ from matrica.evaluation.models import (
     Question,
     TestResult,
 )
-from matrica.evaluation.selectors import test_for
+from matrica.evaluation.selectors import TAKING_PART, test_for
 from matrica.framework.models import Module
 from matrica.tenancy.permissions import Verb, require
 from matrica.tenancy.roles import Role
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 
 State = TrainingSession.State
 Phase = TestResult.Phase
-TAKING_PART = (Enrolment.State.CONFIRMED, Enrolment.State.ATTENDED)
 
 
 # The question bank ----------------------------------------------------------------------------
