@@ -27,9 +27,7 @@ from matrica.tenancy.scoping import ensure_visible
 if TYPE_CHECKING:
     from matrica.tenancy.scoping import Actor
 
-# The Bitstring Status List's minimum length (16 KB): indexes are drawn at random from it, so
-# a credential's index says nothing of when it was issued or of its neighbours.
-STATUS_LIST_LENGTH = 131_072
+from matrica.credentials.models import STATUS_LIST_BLOCK
 
 
 def follow_sessions(change: Change) -> None:
@@ -48,12 +46,18 @@ def _free_indexes(beneficiary_id: int, count: int) -> list[int]:
             "status_index", flat=True
         )
     )
-    if len(used) + count > STATUS_LIST_LENGTH:
-        raise ValidationError(_("The administration's status list is full."))
+    return free_indexes(used, count, random.SystemRandom())
+
+
+def free_indexes(used: set[int], count: int, draw: random.Random) -> list[int]:
+    """`count` status list indexes not in `used`, drawn at random, so that an index says nothing
+    of when its credential was issued or of its neighbours. The list is kept at most a quarter
+    full: it grows by whole blocks of the Bitstring Status List's minimum length as needed."""
+    blocks = max(1, -(-4 * (len(used) + count) // STATUS_LIST_BLOCK))
+    space = blocks * STATUS_LIST_BLOCK
     chosen: set[int] = set()
-    draw = random.SystemRandom()
     while len(chosen) < count:
-        index = draw.randrange(STATUS_LIST_LENGTH)
+        index = draw.randrange(space)
         if index not in used:
             chosen.add(index)
     return sorted(chosen)

@@ -27,6 +27,16 @@ CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 20  # 100 bits: unguessable, even at the verification page's rate limit
 
 
+# The Bitstring Status List's minimum length in bits (16 KB); an administration's list is a
+# whole number of such blocks, long enough for its highest index.
+STATUS_LIST_BLOCK = 131_072
+
+
+def status_list_length(highest_index: int | None) -> int:
+    """The length in bits of a status list whose highest index is `highest_index`."""
+    return STATUS_LIST_BLOCK * max(1, -(-((highest_index or 0) + 1) // STATUS_LIST_BLOCK))
+
+
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
@@ -56,6 +66,8 @@ class IssuerKey(models.Model):
     public_key = models.CharField(_("public key (base64url)"), max_length=64)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+
+    audit_secrets = ("private_key",)
 
     objects = ScopedQuerySet.as_manager()
     tenancy = TenancyPaths(beneficiary="beneficiary", regional_visible=True)
