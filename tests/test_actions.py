@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,9 +19,13 @@ from matrica.accounts.models import User
 from matrica.audit.models import AuditEvent
 from matrica.compliance.models import PersonStatus
 from matrica.compliance.services import refresh_all
+from matrica.credentials import actions as credentials_actions
+from matrica.credentials.models import Certificate
 from matrica.delivery import actions as delivery_actions
 from matrica.delivery.models import Attendance, Enrolment, TrainerAuthorisation, TrainingSession
 from matrica.delivery.tests.conftest import make_pool_trainer
+from matrica.evaluation import actions as evaluation_actions
+from matrica.evaluation.models import ModuleTest, TestResult
 from matrica.framework import actions as framework_actions
 from matrica.framework.models import (
     CompetencyArea,
@@ -97,6 +102,13 @@ def closed_session(rs: Any) -> TrainingSession:
     return session
 
 
+def tested_session(rs: Any) -> TrainingSession:
+    """An open session that started yesterday, of a module with a (common) knowledge test."""
+    session = pool_session(rs, days_ago=1)
+    ModuleTest.objects.create(module=session.module)
+    return session
+
+
 # Each action, done to Serbia's records; the table below says who may do it.
 ACTIONS: dict[str, Callable[[Any, Any], Any]] = {
     "create_staff_member": lambda actor, rs: staff_actions.create_staff_member(
@@ -160,6 +172,18 @@ ACTIONS: dict[str, Callable[[Any, Any], Any]] = {
         actor=actor, staff_member=rs.people[1], module=Module.objects.get(code="RI"),
         granted_on=TODAY, reason="Runs the reintegration unit's own course",
     ),
+    "save_test": lambda actor, rs: evaluation_actions.save_test(
+        actor=actor, module=Module.objects.get(code="BA"), beneficiary_id=rs.beneficiary.pk,
+        pass_mark=60,
+    ),
+    "record_scores": lambda actor, rs: evaluation_actions.record_scores(
+        actor=actor, session=tested_session(rs), phase="pre",
+        scores={rs.people[0].enrolments.get().pk: Decimal(55)},
+    ),
+    "revoke_certificate": lambda actor, rs: credentials_actions.revoke_certificate(
+        actor=actor, certificate=Certificate.objects.get(session=closed_session(rs)),
+        reason="Issued to the wrong person",
+    ),
     "create_account": lambda actor, rs: account_actions.create_user(
         actor=actor, username="new-trainer", role="trainer", beneficiary=rs.beneficiary,
         institution=rs.prison, staff_member=rs.people[1],
@@ -192,6 +216,10 @@ EXPECTED = {
     "record_attendance": STAFF_WORK | {"trainer-rs": OK},
     "reopen_session": NATIONAL_ADMINISTRATION,
     "authorise_trainer": STAFF_WORK,
+    "save_test": STAFF_WORK,
+    # Paper scores go with the register: the session's trainer too.
+    "record_scores": STAFF_WORK | {"trainer-rs": OK},
+    "revoke_certificate": NATIONAL_ADMINISTRATION,
     # The coordinator manages accounts, but only national administrators': a field error.
     "create_account": NATIONAL_ADMINISTRATION | {"coordinator": INVALID},
 }
@@ -200,13 +228,14 @@ EXPECTED = {
 # These build the record they act on first, so the count of rows moves before the refusal.
 BUILD_THEIR_TARGET = {
     "void_evidence", "add_deviation", "nominate", "record_attendance", "reopen_session",
+    "record_scores", "revoke_certificate",
 }  # fmt: skip
 
 
 def written() -> tuple[int, ...]:
     models = (StaffMember, StaffRole, Completion, NationalAdaptation, Deviation, Institution,
               Beneficiary, User, AuditEvent, TrainingSession, Enrolment, Attendance,
-              TrainerAuthorisation)  # fmt: skip
+              TrainerAuthorisation, ModuleTest, TestResult, Certificate)  # fmt: skip
     return tuple(model.objects.count() for model in models)
 
 
