@@ -291,7 +291,8 @@ class DeliveryWriter:
     def upcoming(self, showcase: Showcase) -> None:
         """Sessions of the next eight weeks: two delivered by the trainer log-in's person (a
         joint one open to everyone, one in their own institution), one in the managed prison
-        with the staff log-in's person confirmed, planned ones, and one cancelled."""
+        with the staff log-in's person confirmed, planned ones, and one cancelled; and one held
+        last week with the staff log-in's person present, its post-test still to take."""
         tuesday = self.today + datetime.timedelta(days=(1 - self.today.weekday()) % 7 or 7)
         week = datetime.timedelta(weeks=1)
         active = list(
@@ -366,6 +367,13 @@ class DeliveryWriter:
         cancelled.enrolments = [
             (pk, EnrolmentState.WITHDRAWN, []) for pk in people_of([managed.pk], 5)
         ]
+        # 7. Held last week in the managed prison, everyone present: the staff log-in's person
+        # has still to take the post-test and give feedback before the session is closed.
+        held = self._upcoming(
+            "BA", tuesday - 2 * week, State.HELD, None, capacity=12, venue=managed,
+            institutions=[managed.pk], exclude={staff.pk},
+        )  # fmt: skip
+        self._enrol(held, [staff.pk, *people_of([managed.pk], 9)], confirmed=10, waitlisted=0)
 
     def _upcoming(
         self,
@@ -474,7 +482,10 @@ class DeliveryWriter:
         )
         attendance: list[Attendance] = []
         for enrolment in enrolments:
-            if enrolment.state != EnrolmentState.ATTENDED:
+            held = enrolment.session.state == State.HELD
+            if enrolment.state != EnrolmentState.ATTENDED and not (
+                held and enrolment.state == EnrolmentState.CONFIRMED
+            ):
                 continue
             attendance += [
                 Attendance(enrolment=enrolment, day=day, present=True)

@@ -23,6 +23,7 @@ from matrica.audit.models import AuditEvent
 from matrica.audit.services import record
 from matrica.demo import delivery
 from matrica.demo.delivery import wipe_delivery
+from matrica.demo.evaluation import build_evaluation, wipe_evaluation
 from matrica.framework.actions import load_framework
 from matrica.framework.models import FrameworkVersion, Module, StaffCategory
 from matrica.staff.demo_region import (
@@ -82,6 +83,7 @@ def wipe_demo() -> None:
     """Remove everything an earlier demo built, children first."""
     demo = Beneficiary.objects.filter(is_demo=True)
     User.objects.filter(is_demo=True).delete()
+    wipe_evaluation(demo)
     wipe_delivery(demo)
     Completion.objects.filter(staff_member__beneficiary__in=demo).delete()
     StaffRole.objects.filter(staff_member__beneficiary__in=demo).delete()
@@ -539,6 +541,7 @@ def build_demo(
         # The sessions behind the evidence, and the coming weeks' (after the log-ins: the
         # people behind them were given a history of their own).
         sessions = delivery.build_delivery(showcases, scale=scale, rng=rng, today=today)
+        certificates = build_evaluation(rng=rng, today=today)
         summary = DemoSummary(
             administrations=len(structures),
             institutions=sum(len(i) for _, i in structures.values()),
@@ -556,7 +559,8 @@ def build_demo(
             obj=first,
             message=(
                 f"Demo region built: scale {scale}, seed {seed}, {summary.staff} staff, "
-                f"{summary.completions} completions, {summary.sessions} training sessions"
+                f"{summary.completions} completions, {summary.sessions} training sessions, "
+                f"{certificates} certificates"
             ),
         )
     return summary

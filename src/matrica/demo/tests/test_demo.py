@@ -200,3 +200,33 @@ def test_trainers_are_in_the_pool_or_authorised_and_the_trainer_log_in_delivers(
     assert Enrolment.objects.filter(
         staff_member=staff.staff_member, state="confirmed", session__starts_on__gt=TODAY
     ).exists()
+
+
+def test_recent_sessions_have_scores_feedback_and_certificates_and_one_awaits_its_post_test():
+    from matrica.credentials.models import Certificate
+    from matrica.evaluation.models import FeedbackAnswer, ModuleTest, TestResult
+
+    build()
+    test = ModuleTest.objects.get(module__code="BA", beneficiary__isnull=True)
+    assert set(test.questions.values_list("language", flat=True)) == {"en", "sr"}
+    closed_ba = Enrolment.objects.filter(
+        session__module__code="BA", session__state="closed", state="attended",
+        session__ends_on__gte=TODAY - datetime.timedelta(days=365),
+    )  # fmt: skip
+    posts = TestResult.objects.filter(enrolment__in=closed_ba, phase="post")
+    assert posts.count() == closed_ba.count()
+    # Certificates of basic awareness went to those who reached the pass mark, and only them.
+    certified = Certificate.objects.filter(enrolment__in=closed_ba)
+    assert set(certified.values_list("enrolment_id", flat=True)) == set(
+        posts.filter(score__gte=test.pass_mark).values_list("enrolment_id", flat=True)
+    )
+    assert 0 < certified.count() < closed_ba.count()
+    assert FeedbackAnswer.objects.exists()
+    for beneficiary in Beneficiary.objects.all():
+        login = User.objects.get(username=f"staff-{beneficiary.code.lower()}")
+        held = Enrolment.objects.get(
+            staff_member=login.staff_member, session__state="held", state="confirmed"
+        )
+        assert held.session.ends_on < TODAY
+        assert not TestResult.objects.filter(enrolment=held, phase="post").exists()
+        assert Attendance.objects.filter(enrolment=held, present=True).exists()
