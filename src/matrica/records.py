@@ -1,7 +1,8 @@
 """A person's training record: who they are (staff), the evidence they hold (training), where
 they stand against each requirement (compliance), the sessions they were put forward for
-(delivery) and resources for their gaps (library). Composed from all five, so it lives above
-them, like the home page; its URL stays among the staff pages (`staff:record`)."""
+(delivery), their certificates (credentials) and resources for their gaps (library). Composed
+from all six, so it lives above them, like the home page; its URL stays among the staff pages
+(`staff:record`)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
+from django.utils import timezone
 
 from matrica.compliance.selectors import person_entries
+from matrica.credentials.models import Certificate
 from matrica.delivery.models import Enrolment
 from matrica.http import AuthenticatedHttpRequest
 from matrica.library.selectors import for_gaps
@@ -21,6 +24,7 @@ from matrica.training.selectors import evidence_of
 
 SESSIONS_SHOWN = 20
 RESOURCES_SHOWN = 5
+CERTIFICATES_SHOWN = 20
 
 
 @login_required
@@ -47,6 +51,12 @@ def staff_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         .filter(staff_member=member)
         .select_related("session__module")
         .order_by("-session__starts_on", "-pk")[:SESSIONS_SHOWN],
+        # The person's certificates (valid and revoked), latest first, as far as the user may see.
+        "certificates": Certificate.objects.visible_to(user)
+        .filter(staff_member=member)
+        .select_related("module")
+        .order_by("-completed_on", "-pk")[:CERTIFICATES_SHOWN],
+        "today": timezone.localdate(),
         # The library's resources for the areas where the person's training is not current.
         "resources": list(for_gaps(user, member).order_by("title", "pk")[:RESOURCES_SHOWN]),
         "may_manage": may(user, Verb.MANAGE_STAFF, beneficiary_id=member.beneficiary_id),

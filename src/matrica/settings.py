@@ -281,6 +281,8 @@ SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 MATRICA_PAGE_SIZE = 50
 MATRICA_SMALL_CELL = 5
 MATRICA_EXPIRING_WINDOW_DAYS = int(os.environ.get("MATRICA_EXPIRING_WINDOW_DAYS", "90"))
+# Lookups of the public certificate verification page per client address: "count/period".
+MATRICA_VERIFY_RATE = os.environ.get("MATRICA_VERIFY_RATE", "20/10m")
 
 # The resource library's uploads: kept under the data directory, outside the web root and the
 # static files, and served only through the library's download view to users who may see them.
