@@ -183,9 +183,11 @@ def _may_edit_bank(user: Any) -> bool:
 def test_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not _may_edit_bank(request.user):
         require(request.user, Verb.PLAN_TRAINING)  # 403
-    modules = Module.objects.visible_to(request.user).order_by("code")
-    tests = ModuleTest.objects.visible_to(request.user).filter(module__in=modules)
     owner = bank_owner(request.user)
+    modules = Module.objects.visible_to(request.user).order_by("code")
+    if owner is None:  # the coordinator keeps the common tests of the common modules
+        modules = modules.filter(beneficiary__isnull=True)
+    tests = ModuleTest.objects.visible_to(request.user).filter(module__in=modules)
     counts: dict[int, dict[str, Any]] = {}
     for test in tests.prefetch_related("questions"):
         entry = counts.setdefault(test.module_id, {"common": None, "own": None})
@@ -208,6 +210,8 @@ def test_bank(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     owner = bank_owner(request.user)
     verb = Verb.PUBLISH_FRAMEWORK if owner is None else Verb.PLAN_TRAINING
     require(request.user, verb, beneficiary_id=owner)
+    if owner is None and module.beneficiary_id is not None:
+        raise Http404  # an administration's own module has no common test
     lookup = {"beneficiary_id": owner} if owner else {"beneficiary__isnull": True}
     test = ModuleTest.objects.filter(module=module, **lookup).first()
     common = (
