@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.http import Http404, HttpResponse
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -119,6 +120,22 @@ def filename(*parts: object, extension: str) -> str:
     part reduced to ASCII letters, digits and hyphens."""
     words = [slugify(str(part)) for part in ("matrica", *parts)]
     return "-".join(word for word in words if word) + f".{extension}"
+
+
+def file_download(
+    content: bytes | str, content_type: str, name: str, *, inline: bool = False
+) -> HttpResponse:
+    """A file other than a table (a PDF, a calendar, a credential) as `download` serves tables:
+    named `name` (build it with `filename`), never kept by a browser or a proxy, not sniffed."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    response = HttpResponse(data, content_type=content_type)
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    add_never_cache_headers(response)
+    patch_cache_control(response, private=True)
+    patch_vary_headers(response, ("Cookie",))
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def download(table: Table, file_format: str, name: Sequence[object]) -> HttpResponse:

@@ -24,6 +24,7 @@ from matrica.audit.models import AuditEvent
 from matrica.audit.services import record, snapshot
 from matrica.compliance.models import ExpiryNotice
 from matrica.compliance.selectors import person_statuses
+from matrica.exports import file_download
 from matrica.framework.models import CompetencyArea, StaffCategory
 from matrica.http import AuthenticatedHttpRequest
 from matrica.staff.actions import audit_trail_of
@@ -138,18 +139,12 @@ def _subject(request: AuthenticatedHttpRequest, pk: int) -> StaffMember:
     return member
 
 
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @never_cache
 @login_required
 def subject_json(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = _subject(request, pk)
     content = json.dumps(subject_data(member), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
-    return _download(
+    return file_download(
         content.encode(), "application/json; charset=utf-8", f"staff-member-{member.pk}.json"
     )
 
@@ -190,7 +185,7 @@ def render_pdf(member: StaffMember) -> bytes:
 @login_required
 def subject_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = _subject(request, pk)
-    return _download(render_pdf(member), "application/pdf", f"staff-member-{member.pk}.pdf")
+    return file_download(render_pdf(member), "application/pdf", f"staff-member-{member.pk}.pdf")
 
 
 # Joined to the staff pages' namespace by the project's URLconf.

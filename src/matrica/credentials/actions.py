@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from matrica.audit.models import AuditEvent
 from matrica.audit.services import record_many, required_reason, save_audited, snapshot
+from matrica.credentials.key_actions import ensure_issuer_key
 from matrica.credentials.models import Certificate, new_code
 from matrica.delivery.models import TrainingSession
 from matrica.evaluation import selectors as evaluation
@@ -97,6 +98,9 @@ def issue_certificates(session: TrainingSession) -> list[Certificate]:
         )
     ]
     created = Certificate.objects.bulk_create(rows)
+    if created:
+        # The key that signs their badges, made now rather than on a verifier's first visit.
+        ensure_issuer_key(beneficiary=session.beneficiary)
     # The closing action's own audit row names who closed the session; these follow from it.
     record_many(
         actor=None,

@@ -15,6 +15,7 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import QuerySet
 
 from matrica.credentials.actions import free_indexes
+from matrica.credentials.key_actions import ensure_issuer_key
 from matrica.credentials.models import Certificate, IssuerKey, new_code
 from matrica.delivery.models import Enrolment, TrainingSession
 from matrica.evaluation.models import (
@@ -168,6 +169,8 @@ def build_evaluation(*, rng: random.Random, today: datetime.date) -> int:
         for certificate, index in zip(issued, free_indexes(set(), len(issued), rng), strict=True):
             certificate.status_index = index
     Certificate.objects.bulk_create([c for _b, c in certificates], batch_size=BATCH)
+    for beneficiary in Beneficiary.objects.filter(pk__in=by_administration):
+        ensure_issuer_key(beneficiary=beneficiary)
     return len(certificates)
 
 

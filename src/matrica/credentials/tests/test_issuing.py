@@ -49,3 +49,13 @@ def test_reopening_revokes_and_closing_again_issues_new_codes(world):
     valid = set(Certificate.objects.filter(revoked_at__isnull=True).values_list("code", flat=True))
     assert len(valid) == 2
     assert not valid & old
+
+
+def test_the_first_certificate_gives_the_administration_its_signing_key(world):
+    from matrica.credentials.models import IssuerKey
+
+    assert not IssuerKey.objects.exists()
+    closed_session(world["RS"])
+    key = IssuerKey.objects.get()
+    assert key.beneficiary == world["RS"].beneficiary
+    assert key.retired_at is None

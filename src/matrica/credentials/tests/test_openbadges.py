@@ -294,8 +294,8 @@ def test_reopening_the_session_revokes_every_credential_it_gave(world):
     )
     bits, _ = status_bits()
     assert [bit(bits, index) for index in indexes] == [1, 1]
-    other, _ = status_bits("ME")
-    assert not any(other)
+    # Montenegro has issued nothing: it has no key yet, so no list either.
+    assert Client().get("/credentials/issuers/ME/status/").status_code == 404
 
 
 # Reading credentials, Matrica's and 1EdTech's --------------------------------------------------

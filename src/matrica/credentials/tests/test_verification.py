@@ -109,7 +109,8 @@ def test_the_page_reveals_nothing_more_of_the_person_or_the_session(client, cert
 def test_the_module_title_follows_the_readers_language(client, certificates):
     client.cookies["django_language"] = "sr-latn"
     page = verify(client, certificates["valid"].code).content.decode()
-    assert facts(page)["Module"].startswith("Osnovno upoznavanje")
+    # The labels are in Serbian too, so the module is found among the facts by its title.
+    assert any(value.startswith("Osnovno upoznavanje") for value in facts(page).values())
 
 
 def test_a_code_is_read_as_people_type_it(client, certificates):

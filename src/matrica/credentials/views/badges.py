@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import translation
-from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from matrica.audit.models import AuditEvent
@@ -22,24 +21,13 @@ from matrica.audit.services import record
 from matrica.credentials import openbadges
 from matrica.credentials.key_actions import ensure_issuer_key
 from matrica.credentials.keys import key_set
-from matrica.credentials.models import Certificate
-from matrica.exports import filename
+from matrica.credentials.models import Certificate, IssuerKey
+from matrica.exports import file_download, filename
 from matrica.framework.models import Module
 from matrica.http import AuthenticatedHttpRequest
 from matrica.tenancy.models import Beneficiary
 
 JSON = "application/json"
-
-
-def _attachment(content: str, content_type: str, name: str) -> HttpResponse:
-    """A file never kept by a browser or a proxy (as `matrica.exports.download`)."""
-    response = HttpResponse(content.encode("utf-8"), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    add_never_cache_headers(response)
-    patch_cache_control(response, private=True)
-    patch_vary_headers(response, ("Cookie",))
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _public(content: str, content_type: str) -> HttpResponse:
@@ -85,7 +73,7 @@ def badge_jwt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     key = ensure_issuer_key(beneficiary=certificate.beneficiary)
     token = openbadges.sign(openbadges.credential_for(certificate), key)
     _audit_download(request, certificate, "Open Badge downloaded (signed JWT)")
-    return _attachment(
+    return file_download(
         token, openbadges.JWT_MEDIA_TYPE, _download_name(certificate, extension="jwt")
     )
 
@@ -96,7 +84,7 @@ def badge_json(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     certificate = _certificate(request, pk)
     credential = openbadges.credential_for(certificate)
     _audit_download(request, certificate, "Open Badge downloaded (JSON)")
-    return _attachment(
+    return file_download(
         _json(credential), f"{JSON}; charset=utf-8", _download_name(certificate, "json")
     )
 
@@ -123,7 +111,11 @@ def status_list(request: HttpRequest, code: str) -> HttpResponse:
     """The revocation list as a signed BitstringStatusListCredential, made from the
     certificates at the moment it is asked for."""
     beneficiary = _issuer(code)
-    key = ensure_issuer_key(beneficiary=beneficiary)
+    # An administration signs from its first certificate on; before that it has no list.
+    key = IssuerKey.objects.filter(beneficiary=beneficiary, retired_at__isnull=True).first()
+    if key is None:
+        raise Http404
+    key.beneficiary = beneficiary
     token = openbadges.sign(openbadges.status_list_credential(beneficiary), key)
     return _public(token, openbadges.JWT_MEDIA_TYPE)
 

@@ -40,23 +40,13 @@ from matrica.credentials.certificate import render_certificate
 from matrica.credentials.models import CODE_LENGTH, Certificate, normalise_code
 from matrica.delivery.models import TrainingSession
 from matrica.delivery.views.sessions import shows_names
-from matrica.exports import filename
+from matrica.exports import file_download, filename
 from matrica.http import AuthenticatedHttpRequest
 from matrica.staff.forms import ReasonForm
 from matrica.staff.views import submitted
 from matrica.tenancy.permissions import Verb, may, require
 
 # A person's own certificates, and a session's -------------------------------------------------
-
-
-def _pdf(content: bytes, name: str) -> HttpResponse:
-    """A file never kept by a browser or a proxy (as `matrica.exports.download`)."""
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    add_never_cache_headers(response)
-    patch_cache_control(response, private=True)
-    patch_vary_headers(response, ("Cookie",))
-    return response
 
 
 def _listed(user: Any) -> Any:
@@ -120,7 +110,7 @@ def certificate_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "certificate", certificate.module.code, certificate.completed_on, certificate.pk,
         extension="pdf",
     )  # fmt: skip
-    return _pdf(content, name)
+    return file_download(content, "application/pdf", name)
 
 
 @login_required

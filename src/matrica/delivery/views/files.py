@@ -11,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import translation
-from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -29,22 +28,10 @@ from matrica.delivery.calendar import (
 )
 from matrica.delivery.models import TrainingSession
 from matrica.delivery.register import render_register
-from matrica.exports import filename
+from matrica.exports import file_download, filename
 from matrica.http import AuthenticatedHttpRequest
 
 ICS = "text/calendar; charset=utf-8"
-
-
-def _file(content: bytes, content_type: str, name: str, *, inline: bool = False) -> HttpResponse:
-    """A file never kept by a browser or a proxy (as `matrica.exports.download`)."""
-    response = HttpResponse(content, content_type=content_type)
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
-    add_never_cache_headers(response)
-    patch_cache_control(response, private=True)
-    patch_vary_headers(response, ("Cookie",))
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _session(request: AuthenticatedHttpRequest, pk: int) -> TrainingSession:
@@ -58,7 +45,7 @@ def _session(request: AuthenticatedHttpRequest, pk: int) -> TrainingSession:
 @login_required
 def session_ics_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
-    return _file(
+    return file_download(
         session_ics(session), ICS, filename(session.module.code, session.starts_on, extension="ics")
     )
 
@@ -87,7 +74,7 @@ def register_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         message="Attendance register downloaded" + (f" ({wanted})" if wanted else ""),
     )  # fmt: skip
     name = filename("register", session.module.code, wanted or session.starts_on, extension="pdf")
-    return _file(content, "application/pdf", name)
+    return file_download(content, "application/pdf", name)
 
 
 @never_cache
@@ -111,7 +98,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     language = (member.preferred_language if member else "") or translation.get_language()
     with translation.override(language):
         content = calendar_of(feed_sessions(user, kind), f"Matrica: {kind.label}")
-    return _file(content, ICS, filename("sessions", kind, extension="ics"), inline=True)
+    return file_download(content, ICS, filename("sessions", kind, extension="ics"), inline=True)
 
 
 urlpatterns = [

@@ -239,11 +239,8 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
     pdf = weasyprint.HTML(string=html).write_pdf(stylesheets=[style])
     report = context["report"]
     scope = report.beneficiary.code if report.beneficiary else "region"
-    response = HttpResponse(bytes(pdf), content_type="application/pdf")
     name = exports.filename("delivery", scope, report.year, extension="pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return exports.file_download(bytes(pdf), "application/pdf", name)
 
 
 urlpatterns = [
