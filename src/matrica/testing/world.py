@@ -4,6 +4,7 @@ institution, people with names in both scripts, and one user of every role in ea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from matrica.accounts.models import User
 from matrica.staff.models import StaffMember
@@ -111,3 +112,15 @@ def build_world() -> World:
             "ME": build_administration("ME", "Montenegro"),
         },
     )
+
+
+def login_as(client: Any, world: World, who: str) -> None:
+    """Sign a test client in as `who`: "anonymous" (nobody), "coordinator", or "RS:trainer"
+    (an administration's code and a role of its users)."""
+    if who == "anonymous":
+        return
+    if who == "coordinator":
+        client.force_login(world.coordinator)
+        return
+    code, role = who.split(":")
+    client.force_login(world[code].users[role])

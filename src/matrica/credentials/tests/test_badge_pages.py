@@ -9,7 +9,6 @@ import json
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -19,6 +18,7 @@ from matrica.credentials.actions import revoke_certificate
 from matrica.credentials.models import Certificate
 from matrica.framework.models import Module
 from matrica.testing.sessions import closed_session, last_week
+from matrica.testing.world import login_as
 
 pytestmark = [
     pytest.mark.django_db,
@@ -32,16 +32,6 @@ WHO = [f"{code}:{role}" for code in ("RS", "ME") for role in ROLES] + ["coordina
 # the trainer who ran the session, nor the coordinator (who never sees a name).
 SEES_CERTIFICATE = {"RS:national_admin", "RS:training_manager", "RS:institution_manager",
                     "RS:staff"}  # fmt: skip
-
-
-def login_as(client: Client, world, who: str) -> None:
-    if who == "anonymous":
-        return
-    if who == "coordinator":
-        client.force_login(world.coordinator)
-        return
-    code, role = who.split(":")
-    client.force_login(world[code].users[role])
 
 
 @pytest.fixture

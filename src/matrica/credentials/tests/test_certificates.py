@@ -22,6 +22,7 @@ from matrica.credentials.models import Certificate
 from matrica.staff.models import StaffMember
 from matrica.testing.factories import StaffMemberFactory
 from matrica.testing.sessions import closed_session
+from matrica.testing.world import login_as
 
 pytestmark = pytest.mark.django_db
 
@@ -42,16 +43,6 @@ def pdf_text(pdf: bytes) -> str:
     wraps."""
     reader = PdfReader(io.BytesIO(pdf))
     return " ".join("".join(page.extract_text() for page in reader.pages).split())
-
-
-def login_as(client, world, who: str) -> None:
-    if who == "anonymous":
-        return
-    if who == "coordinator":
-        client.force_login(world.coordinator)
-        return
-    code, role = who.split(":")
-    client.force_login(world[code].users[role])
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from django.utils import timezone
 from matrica.delivery import actions
 from matrica.delivery.models import TrainingSession
 from matrica.testing.factories import StaffMemberFactory, category
+from matrica.testing.world import login_as
 
 from .conftest import plan
 
@@ -50,16 +51,6 @@ def expected_for(page: str, who: str) -> int:
     if who in PLANS_SERBIA:
         return 302 if page == "open_post" else 200
     return 403 if who in SEES_SESSION else 404
-
-
-def login_as(client, world, who: str) -> None:
-    if who == "anonymous":
-        return
-    if who == "coordinator":
-        client.force_login(world.coordinator)
-        return
-    code, role = who.split(":")
-    client.force_login(world[code].users[role])
 
 
 @pytest.mark.parametrize("who", WHO)

@@ -20,6 +20,7 @@ from matrica.evaluation.models import FeedbackAnswer, ModuleTest, Question, Test
 from matrica.framework.models import Module
 from matrica.testing.factories import StaffMemberFactory
 from matrica.testing.sessions import held_session, last_week
+from matrica.testing.world import login_as
 
 from .test_taking import bank, upcoming_session
 
@@ -59,16 +60,6 @@ def expected_for(page: str, who: str) -> int:
     if who in PLANS_SERBIA:
         return 302
     return 403 if who in SERBIANS else 404
-
-
-def login_as(client, world, who: str) -> None:
-    if who == "anonymous":
-        return
-    if who == "coordinator":
-        client.force_login(world.coordinator)
-        return
-    code, role = who.split(":")
-    client.force_login(world[code].users[role])
 
 
 @pytest.fixture
