@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from matrica.audit.models import AuditEvent
 from matrica.audit.services import record_many, required_reason, save_audited, snapshot
+from matrica.credentials import notifications
 from matrica.credentials.key_actions import ensure_issuer_key
 from matrica.credentials.models import Certificate, new_code
 from matrica.delivery.models import TrainingSession
@@ -101,6 +102,7 @@ def issue_certificates(session: TrainingSession) -> list[Certificate]:
     if created:
         # The key that signs their badges, made now rather than on a verifier's first visit.
         ensure_issuer_key(beneficiary=session.beneficiary)
+        notifications.announce(certificate.pk for certificate in created)
     # The closing action's own audit row names who closed the session; these follow from it.
     record_many(
         actor=None,

@@ -8,6 +8,7 @@ import pytest
 from matrica.credentials.models import Certificate
 from matrica.delivery import actions
 from matrica.evaluation.models import ModuleTest, TestResult
+from matrica.staff.models import StaffMember
 from matrica.testing.sessions import closed_session, held_session
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +60,26 @@ def test_the_first_certificate_gives_the_administration_its_signing_key(world):
     key = IssuerKey.objects.get()
     assert key.beneficiary == world["RS"].beneficiary
     assert key.retired_at is None
+
+
+def test_each_person_is_told_in_their_language_once_the_closing_commits(
+    world, django_capture_on_commit_callbacks, mailoutbox
+):
+    serbia = world["RS"]
+    first, second = serbia.people[:2]
+    first.email, first.preferred_language = "djordje@example.org", "sr"
+    second.email, second.preferred_language = "milica@example.org", "en"
+    StaffMember.objects.bulk_update([first, second], ["email", "preferred_language"])
+    session = held_session(serbia, people=[first, second])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        actions.close_session(actor=serbia.users["training_manager"], session=session)
+        assert not [m for m in mailoutbox if "certificate" in m.subject.lower()]
+    for callback in callbacks:
+        callback()
+    told = {m.to[0]: m for m in mailoutbox if m.to[0] in (first.email, second.email)}
+    english = [m for m in mailoutbox if m.to == [second.email] and "certificate" in m.subject]
+    assert len(english) == 1
+    code = Certificate.objects.get(staff_member=second).code
+    assert f"/credentials/verify/{code}/" in english[0].body
+    assert "/credentials/certificates/" in english[0].body
+    assert first.email in told
