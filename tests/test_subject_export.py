@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -230,3 +231,38 @@ def test_the_export_holds_the_persons_training_sessions_and_their_attendance(wor
     trainer = json.loads(client.get(reverse("staff:subject_json", args=[rs.people[2].pk])).content)
     assert [s["id"] for s in trainer["sessions_delivered"]] == [session.pk]
     assert trainer["training_sessions"] == []
+
+
+def test_the_export_holds_test_scores_certificates_and_that_feedback_was_given_not_what(
+    world, client
+):
+    """Scores and certificates are the person's data; feedback is anonymous, so the export
+    says in which sessions they gave it and nothing of what they said."""
+    from matrica.delivery import actions as delivery
+    from matrica.evaluation import actions as evaluation
+    from matrica.evaluation.models import ModuleTest
+    from matrica.testing.sessions import held_session
+
+    rs = world["RS"]
+    person = rs.users["staff"].staff_member
+    session = held_session(rs, people=[person])
+    ModuleTest.objects.create(module=session.module, pass_mark=50)
+    evaluation.record_scores(
+        actor=rs.users["trainer"], session=session, phase="post",
+        scores={session.enrolments.get().pk: Decimal("80")},
+    )  # fmt: skip
+    evaluation.give_feedback(
+        actor=rs.users["staff"], enrolment=session.enrolments.get(),
+        ratings={"relevance": 5, "trainer": 4, "materials": 3, "confidence": 2},
+        comment="Секретан коментар",
+    )  # fmt: skip
+    delivery.close_session(actor=rs.users["training_manager"], session=session)
+    client.force_login(rs.users["national_admin"])
+    response = client.get(reverse("staff:subject_json", args=[person.pk]))
+    data = json.loads(response.content)
+    [score] = data["test_results"]
+    assert (score["phase"], score["score"], score["method"]) == ("post", "80.00", "paper")
+    [certificate] = data["certificates"]
+    assert (certificate["module"], certificate["revoked_at"]) == ("BA", None)
+    assert data["feedback_given_in_sessions"] == [session.pk]
+    assert "Секретан коментар" not in response.content.decode()

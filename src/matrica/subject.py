@@ -24,6 +24,7 @@ from matrica.audit.models import AuditEvent
 from matrica.audit.services import record, snapshot
 from matrica.compliance.models import ExpiryNotice
 from matrica.compliance.selectors import person_statuses
+from matrica.evaluation.models import FeedbackReceipt, FollowUpInvitation, TestResult
 from matrica.exports import file_download
 from matrica.framework.models import CompetencyArea, StaffCategory
 from matrica.http import AuthenticatedHttpRequest
@@ -94,6 +95,31 @@ def subject_data(member: StaffMember) -> dict[str, Any]:
         "trainer_authorisations": [
             {**snapshot(authorisation), "module": authorisation.module.code}
             for authorisation in member.trainer_authorisations.select_related("module")
+        ],
+        "test_results": list(
+            TestResult.objects.filter(enrolment__staff_member=member)
+            .order_by("enrolment__session__starts_on", "phase", "pk")
+            .values("enrolment__session_id", "phase", "score", "method", "recorded_at")
+        ),
+        # That feedback was given, never what it said: the answers are anonymous by design.
+        "feedback_given_in_sessions": list(
+            FeedbackReceipt.objects.filter(enrolment__staff_member=member)
+            .order_by("enrolment__session_id")
+            .values_list("enrolment__session_id", flat=True)
+        ),
+        "follow_up_invitations": list(
+            FollowUpInvitation.objects.filter(enrolment__staff_member=member)
+            .order_by("sent_on", "pk")
+            .values("session_id", "respondent", "sent_on", "answered")
+        ),
+        "certificates": [
+            {
+                **snapshot(certificate),
+                "code": certificate.code,
+                "module": certificate.module.code,
+                "issued_at": certificate.issued_at,
+            }
+            for certificate in member.certificates.select_related("module").order_by("pk")
         ],
         "statuses": {"on": today, "requirements": person_statuses(member, today)},
         "account": ({name: getattr(account, name) for name in ACCOUNT_FIELDS} if account else None),
