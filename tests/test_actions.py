@@ -102,7 +102,7 @@ def closed_session(rs: Any) -> TrainingSession:
     return session
 
 
-def tested_session(rs: Any) -> TrainingSession:
+def session_with_a_test(rs: Any) -> TrainingSession:
     """An open session that started yesterday, of a module with a (common) knowledge test."""
     session = pool_session(rs, days_ago=1)
     ModuleTest.objects.create(module=session.module)
@@ -177,7 +177,7 @@ ACTIONS: dict[str, Callable[[Any, Any], Any]] = {
         pass_mark=60,
     ),
     "record_scores": lambda actor, rs: evaluation_actions.record_scores(
-        actor=actor, session=tested_session(rs), phase="pre",
+        actor=actor, session=session_with_a_test(rs), phase="pre",
         scores={rs.people[0].enrolments.get().pk: Decimal(55)},
     ),
     "revoke_certificate": lambda actor, rs: credentials_actions.revoke_certificate(

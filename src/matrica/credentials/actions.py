@@ -37,9 +37,9 @@ def follow_sessions(change: Change) -> None:
     in line with its state."""
     for session in TrainingSession.objects.filter(pk__in=change.sessions).select_related("module"):
         if session.state == TrainingSession.State.CLOSED:
-            issue_certificates(session)
+            issue_certificates(session, actor=change.actor)
         else:
-            revoke_session_certificates(session, _("The session was reopened."))
+            revoke_session_certificates(session, _("The session was reopened."), actor=change.actor)
 
 
 def _free_indexes(beneficiary_id: int, count: int) -> list[int]:
@@ -65,7 +65,9 @@ def free_indexes(used: set[int], count: int, draw: random.Random) -> list[int]:
     return sorted(chosen)
 
 
-def issue_certificates(session: TrainingSession) -> list[Certificate]:
+def issue_certificates(
+    session: TrainingSession, *, actor: Actor | None = None
+) -> list[Certificate]:
     """A certificate for each participant of a closed session who passed and holds none."""
     scores = evaluation.passed(session)
     holders = set(
@@ -103,9 +105,8 @@ def issue_certificates(session: TrainingSession) -> list[Certificate]:
         # The key that signs their badges, made now rather than on a verifier's first visit.
         ensure_issuer_key(beneficiary=session.beneficiary)
         notifications.announce(certificate.pk for certificate in created)
-    # The closing action's own audit row names who closed the session; these follow from it.
     record_many(
-        actor=None,
+        actor=actor,
         action=AuditEvent.Action.CREATE,
         changes=[(certificate, None, snapshot(certificate)) for certificate in created],
         message=_("Issued on closing the session %(session)s.") % {"session": session},
@@ -113,10 +114,12 @@ def issue_certificates(session: TrainingSession) -> list[Certificate]:
     return created
 
 
-def revoke_session_certificates(session: TrainingSession, reason: str) -> int:
+def revoke_session_certificates(
+    session: TrainingSession, reason: str, *, actor: Actor | None = None
+) -> int:
     valid = list(Certificate.objects.filter(session=session, revoked_at__isnull=True))
     for certificate in valid:
-        _revoke(None, certificate, reason)
+        _revoke(actor, certificate, reason)
     return len(valid)
 
 

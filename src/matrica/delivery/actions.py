@@ -655,7 +655,7 @@ def close_session(*, actor: Actor, session: TrainingSession) -> list[Enrolment]:
     Enrolment.objects.bulk_update(attended, ["completion_ids"])
     _move(actor, session, State.CLOSED)
     _refresh_joint(session)
-    changes.report(changes.Change(sessions=frozenset({session.pk})))
+    changes.report(changes.Change(sessions=frozenset({session.pk}), actor=actor))
     notifications.tell(notifications.Event.CLOSED, [e.pk for e in confirmed])
     return attended
 
@@ -681,7 +681,7 @@ def reopen_session(*, actor: Actor, session: TrainingSession, reason: str) -> Tr
         enrolment.completion_ids = []
     Enrolment.objects.bulk_update(taken_part, ["completion_ids"])
     _move(actor, session, State.HELD, reason)
-    changes.report(changes.Change(sessions=frozenset({session.pk})))
+    changes.report(changes.Change(sessions=frozenset({session.pk}), actor=actor))
     # No-shows are confirmed again: they count as taking part once more.
     _refresh_joint(session)
     return session

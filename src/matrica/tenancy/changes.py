@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class Change:
     # Sessions closed or reopened: what is derived from a session's outcome (certificates)
     # follows its state.
     sessions: frozenset[int] = field(default_factory=frozenset)
+    # Who made the change (None: the system), for the audit rows of what follows from it.
+    actor: Any = field(default=None, compare=False)
     # The first date whose figures may differ (an adaptation's effective date): figures for
     # earlier dates stand. None: any date.
     since: datetime.date | None = None
