@@ -9,18 +9,21 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from matrica.evaluation.actions import Answer
 from matrica.evaluation.models import (
     FEEDBACK_QUESTIONS,
     FeedbackAnswer,
+    FollowUpAnswer,
     ModuleTest,
     Question,
     Rating,
 )
 
 ANSWER_ROWS = 5
+COMMENT_MAX = 2000
 
 
 class PassMarkForm(forms.Form):
@@ -113,21 +116,42 @@ class ScoresForm(forms.Form):
         return {e.pk: self.cleaned_data.get(f"score_{e.pk}") for e in self.participants}
 
 
+def rating_field(model: type[models.Model], name: str) -> forms.TypedChoiceField:
+    """A 1–5 question worded as the model words it: radio buttons in a fieldset and legend."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return forms.TypedChoiceField(
+        label=field.verbose_name, choices=Rating.choices, coerce=int, widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a rating from 1 to 5.")},
+    )  # fmt: skip
+
+
+def comment_field(model: type[models.Model], help_text: Any = "") -> forms.CharField:
+    field = model._meta.get_field("comment")
+    assert isinstance(field, models.Field)
+    return forms.CharField(
+        label=field.verbose_name, required=False, max_length=COMMENT_MAX, help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )  # fmt: skip
+
+
 class FeedbackForm(forms.Form):
     """The standard feedback form: four ratings on a five-point scale and a free comment."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in FEEDBACK_QUESTIONS:
-            self.fields[name] = forms.TypedChoiceField(
-                label=FeedbackAnswer._meta.get_field(name).verbose_name,  # type: ignore[union-attr]
-                choices=Rating.choices, coerce=int, widget=forms.RadioSelect,
-                error_messages={"required": _("Choose a rating from 1 to 5.")},
-            )  # fmt: skip
-        self.fields["comment"] = forms.CharField(
-            label=FeedbackAnswer._meta.get_field("comment").verbose_name,
-            required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
-        )  # fmt: skip
+    relevance = rating_field(FeedbackAnswer, "relevance")
+    trainer = rating_field(FeedbackAnswer, "trainer")
+    materials = rating_field(FeedbackAnswer, "materials")
+    confidence = rating_field(FeedbackAnswer, "confidence")
+    comment = comment_field(FeedbackAnswer)
 
     def ratings(self) -> dict[str, int]:
         return {name: self.cleaned_data[name] for name in FEEDBACK_QUESTIONS}
+
+
+class FollowUpForm(forms.Form):
+    """The follow-up's three ratings and a comment."""
+
+    used = rating_field(FollowUpAnswer, "used")
+    changed = rating_field(FollowUpAnswer, "changed")
+    support = rating_field(FollowUpAnswer, "support")
+    comment = comment_field(FollowUpAnswer, _("Optional. Please do not name anyone."))

@@ -10,58 +10,23 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from matrica import disclosure, exports
 from matrica.evaluation import actions
 from matrica.evaluation import follow_up_selectors as selectors
-from matrica.evaluation.models import FOLLOW_UP_QUESTIONS, FollowUpAnswer, Rating
+from matrica.evaluation.forms import FollowUpForm
+from matrica.evaluation.models import FOLLOW_UP_QUESTIONS
 from matrica.http import AuthenticatedHttpRequest
 from matrica.pages import allowed_if
 from matrica.staff.forms import add_action_errors
-
-COMMENT_MAX = 2000
-
-
-def _label(name: str) -> Any:
-    """The question as the model words it (lazy: translated when shown)."""
-    field = FollowUpAnswer._meta.get_field(name)
-    assert isinstance(field, models.Field)
-    return field.verbose_name
-
-
-def _rating_field(name: str) -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(
-        label=_label(name),
-        choices=Rating.choices,
-        coerce=int,
-        widget=forms.RadioSelect,
-    )
-
-
-class FollowUpForm(forms.Form):
-    """The three ratings (radio groups, each a fieldset with its legend) and a comment."""
-
-    used = _rating_field("used")
-    changed = _rating_field("changed")
-    support = _rating_field("support")
-    comment = forms.CharField(
-        label=_label("comment"),
-        required=False,
-        max_length=COMMENT_MAX,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy("Optional. Please do not name anyone."),
-    )
 
 
 @login_required
@@ -150,7 +115,7 @@ def results(request: HttpRequest) -> HttpResponse:
 
 
 def _questions() -> list[str]:
-    return [str(_label(name)) for name in FOLLOW_UP_QUESTIONS]
+    return [str(FollowUpForm.base_fields[name].label) for name in FOLLOW_UP_QUESTIONS]
 
 
 def _table(outcome: selectors.Results) -> exports.Table:
