@@ -16,12 +16,23 @@ from matrica.tenancy.roles import Role
 from matrica.training.models import Completion
 
 
+def base36(number: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    text = ""
+    while True:
+        number, remainder = divmod(number, 36)
+        text = digits[remainder] + text
+        if not number:
+            return text
+
+
 class BeneficiaryFactory(factory.django.DjangoModelFactory[Beneficiary]):
     class Meta:
         model = Beneficiary
         django_get_or_create = ["code"]
 
-    code = factory.Sequence(lambda n: f"B{n}")
+    # Codes are at most four characters: base 36 keeps a long run's thousands of them short.
+    code = factory.Sequence(lambda n: "Z" + base36(n))
     name = factory.LazyAttribute(lambda o: f"Administration {o.code}")
 
 
