@@ -19,9 +19,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Avg,
     Count,
-    DecimalField,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     FloatField,
     IntegerField,
     OuterRef,
@@ -193,17 +193,11 @@ def _sessions(user: Any, year: int, beneficiary_id: int | None) -> QuerySet[Trai
 def _minutes_of_session(session_path: str) -> Subquery:
     return Subquery(
         SessionDay.objects.filter(session=OuterRef(session_path))
+        .order_by()
         .values("session")
         .annotate(total=Sum("minutes"))
         .values("total"),
         output_field=IntegerField(),
-    )
-
-
-def _score(phase: str) -> Subquery:
-    return Subquery(
-        TestResult.objects.filter(enrolment=OuterRef("pk"), phase=phase).values("score")[:1],
-        output_field=DecimalField(max_digits=5, decimal_places=2),
     )
 
 
@@ -212,16 +206,27 @@ def _participations(sessions: QuerySet[TrainingSession]) -> QuerySet[Enrolment]:
     they were present."""
     present = (
         Attendance.objects.filter(enrolment=OuterRef("pk"), present=True)
+        .order_by()
         .values("enrolment")
         .annotate(total=Sum("day__minutes"))
         .values("total")
     )
-    return Enrolment.objects.filter(
-        session__in=sessions.values("pk"), state=Enrolment.State.ATTENDED
-    ).annotate(
-        pre=_score(TestResult.Phase.PRE),
-        post=_score(TestResult.Phase.POST),
-        present_minutes=Coalesce(Subquery(present, output_field=IntegerField()), 0),
+    return (
+        Enrolment.objects.filter(session__in=sessions.values("pk"), state=Enrolment.State.ATTENDED)
+        .annotate(
+            # Joined, not looked up row by row: one result per enrolment and phase at most.
+            pre_result=FilteredRelation(
+                "test_results", condition=Q(test_results__phase=TestResult.Phase.PRE)
+            ),
+            post_result=FilteredRelation(
+                "test_results", condition=Q(test_results__phase=TestResult.Phase.POST)
+            ),
+        )
+        .annotate(
+            pre=F("pre_result__score"),
+            post=F("post_result__score"),
+            present_minutes=Coalesce(Subquery(present, output_field=IntegerField()), 0),
+        )
     )
 
 
