@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "matrica.staff",
     "matrica.accounts",
     "matrica.training",
+    "matrica.imports",
     "matrica.compliance",
     "matrica.delivery",
     "matrica.evaluation",
@@ -292,6 +293,8 @@ MATRICA_FOLLOW_UP_DAYS = int(os.environ.get("MATRICA_FOLLOW_UP_DAYS", "90"))
 MATRICA_FOLLOW_UP_GRACE_DAYS = int(os.environ.get("MATRICA_FOLLOW_UP_GRACE_DAYS", "30"))
 MATRICA_UPLOAD_DIR = Path(os.environ.get("MATRICA_UPLOAD_DIR", DATA_DIR / "uploads")).resolve()
 MATRICA_UPLOAD_MAX_MB = int(os.environ.get("MATRICA_UPLOAD_MAX_MB", "50"))
+# The largest roster or evidence file an import reads (docs/imports.md).
+MATRICA_IMPORT_MAX_MB = int(os.environ.get("MATRICA_IMPORT_MAX_MB", "50"))
 
 LOGGING = {
     "version": 1,

@@ -63,6 +63,7 @@ BULK_SETTINGS = {
 # the bulk settings; below it, with the planner's own choice of index probes (measured on
 # PostgreSQL at 10 000 staff, docs/performance.md).
 BULK_SHARE = 0.2
+PEOPLE_PER_STATEMENT = 5000
 
 
 @contextmanager
@@ -268,17 +269,21 @@ def refresh_people(staff_ids: Iterable[int]) -> None:
     the difference: the cost follows the people changed, not the size of their institution.
     Runs in the caller's transaction; a no-op before the first full refresh."""
     on = snapshot_date()
-    ids = tuple(sorted(set(staff_ids)))
+    ids = sorted(set(staff_ids))
     if on is None or not ids:
         return
     with transaction.atomic():
-        by_person, params = _in("staff_member_id", ids)
-        _adjust_counts(by_person, params, -1)
-        _execute(f"DELETE FROM {RequirementStatus._meta.db_table} WHERE {by_person}", params)
-        _execute(f"DELETE FROM {PersonStatus._meta.db_table} WHERE {by_person}", params)
-        _insert_statuses(on, PeopleFilter.ids(ids))
-        _execute(_person_summary_sql(by_person), params)
-        _adjust_counts(by_person, params, 1)
+        # In slices: a statement takes at most 32 766 parameters on SQLite (an import of a
+        # whole roster names tens of thousands of people).
+        for start in range(0, len(ids), PEOPLE_PER_STATEMENT):
+            chunk = tuple(ids[start : start + PEOPLE_PER_STATEMENT])
+            by_person, params = _in("staff_member_id", chunk)
+            _adjust_counts(by_person, params, -1)
+            _execute(f"DELETE FROM {RequirementStatus._meta.db_table} WHERE {by_person}", params)
+            _execute(f"DELETE FROM {PersonStatus._meta.db_table} WHERE {by_person}", params)
+            _insert_statuses(on, PeopleFilter.ids(chunk))
+            _execute(_person_summary_sql(by_person), params)
+            _adjust_counts(by_person, params, 1)
 
 
 def refresh_administrations(

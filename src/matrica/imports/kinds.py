@@ -1,0 +1,38 @@
+"""What can be imported, and by which action: the staff roster and past evidence. The command,
+the upload page and the tests all go through this table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from matrica.staff import imports as staff_imports
+from matrica.tabular import Column
+from matrica.tenancy.permissions import Verb
+from matrica.training import imports as evidence_imports
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    label: str | Promise
+    columns: Sequence[Column]
+    run: Callable[..., Any]
+    verb: Verb
+    has_full_mode: bool = False
+
+
+KINDS = {
+    "staff": Kind(
+        "staff", _("Staff roster"), staff_imports.COLUMNS, staff_imports.import_staff,
+        Verb.MANAGE_STAFF, has_full_mode=True,
+    ),
+    "completions": Kind(
+        "completions", _("Past evidence (completions)"), evidence_imports.COLUMNS,
+        evidence_imports.import_completions, Verb.RECORD_EVIDENCE,
+    ),
+}  # fmt: skip
