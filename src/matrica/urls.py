@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from matrica import records, subject
+from matrica import record_exports, records, subject
 from matrica import views as home_views
 from matrica.accounts import views as account_views
 from matrica.accounts.forms import AuditedSetPasswordForm
@@ -40,9 +40,18 @@ urlpatterns = [
     # The training record is composed above the apps (matrica.records) but is a staff page.
     path(
         "staff/",
-        include((staff_urls.urlpatterns + records.urlpatterns + subject.urlpatterns, "staff")),
+        include(
+            (
+                staff_urls.urlpatterns
+                + records.urlpatterns
+                + record_exports.urlpatterns
+                + subject.urlpatterns,
+                "staff",
+            )
+        ),
     ),
     path("training/", include("matrica.training.urls")),
+    path("imports/", include("matrica.imports.urls")),
     path("delivery/", include("matrica.delivery.urls")),
     path("evaluation/", include("matrica.evaluation.urls")),
     path("credentials/", include("matrica.credentials.urls")),

@@ -2,7 +2,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from matrica.audit.models import AuditEvent
-from matrica.audit.selectors import audit_events_visible_to
+from matrica.audit.selectors import audit_events_visible_to, filtered_events
 from matrica.http import AuthenticatedHttpRequest
 from matrica.pages import allowed_if, paginate, query_without_page, search_terms
 from matrica.tenancy.permissions import may_read_audit
@@ -10,12 +10,9 @@ from matrica.tenancy.permissions import may_read_audit
 
 @allowed_if(may_read_audit)
 def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    events = audit_events_visible_to(request.user)
     action = request.GET.get("action", "")
-    if action in AuditEvent.Action.values:
-        events = events.filter(action=action)
-    if search := search_terms(request, request.GET.get("q", "")):
-        events = events.filter(object_repr__icontains=search)
+    search = search_terms(request, request.GET.get("q", ""))
+    events = filtered_events(audit_events_visible_to(request.user), action=action, search=search)
     context = {
         "page": paginate(request, events),
         "query": query_without_page(request),

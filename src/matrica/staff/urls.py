@@ -1,11 +1,12 @@
 from django.urls import path
 
-from matrica.staff import views
+from matrica.staff import exports, views
 
 # The record itself (`staff:record`, /staff/<pk>/) is composed above the apps: matrica.records.
 app_name = "staff"
 urlpatterns = [
     path("", views.staff_list, name="list"),
+    path("export.<str:file_format>", exports.staff_list_export, name="export"),
     path("new/", views.add_member, name="add"),
     path("<int:pk>/edit/", views.edit_member, name="edit"),
     path("<int:pk>/leaving/", views.record_leaving, name="leaving"),
