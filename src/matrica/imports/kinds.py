@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
+from matrica.imports.models import ImportRun
 from matrica.staff import imports as staff_imports
 from matrica.tabular import Column
 from matrica.tenancy.permissions import Verb
@@ -28,11 +28,11 @@ class Kind:
 
 KINDS = {
     "staff": Kind(
-        "staff", _("Staff roster"), staff_imports.COLUMNS, staff_imports.import_staff,
+        "staff", ImportRun.Kind.STAFF.label, staff_imports.COLUMNS, staff_imports.import_staff,
         Verb.MANAGE_STAFF, has_full_mode=True,
     ),
     "completions": Kind(
-        "completions", _("Past evidence (completions)"), evidence_imports.COLUMNS,
+        "completions", ImportRun.Kind.COMPLETIONS.label, evidence_imports.COLUMNS,
         evidence_imports.import_completions, Verb.RECORD_EVIDENCE,
     ),
 }  # fmt: skip
