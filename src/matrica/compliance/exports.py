@@ -3,19 +3,23 @@ one export helper (`matrica.exports`)."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections.abc import Iterator
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 
 from matrica import exports
+from matrica.audit.models import AuditEvent
+from matrica.audit.services import record_many
 from matrica.compliance import selectors
 from matrica.compliance.scope import ComplianceScope
 from matrica.compliance.status import Status
 from matrica.framework.models import CompetencyArea, Level, StaffCategory
 from matrica.staff.models import StaffMember
+from matrica.tenancy.models import Beneficiary
 
 FORMATS = exports.FORMATS
 
@@ -72,17 +76,113 @@ def write_xlsx(scope: ComplianceScope, stream: Any) -> int:
     return exports.write_xlsx(table(scope), stream)
 
 
+def place(scope: ComplianceScope) -> str:
+    """What a file covers, for its name: an institution, an administration or all in reach."""
+    if scope.institution:
+        return f"institution-{scope.institution.pk}"
+    return scope.beneficiary.code if scope.beneficiary else "all"
+
+
 def name(scope: ComplianceScope) -> list[object]:
     """The parts of the file name: what the file covers and the date it answers for."""
-    place = (
-        f"institution-{scope.institution.pk}"
-        if scope.institution
-        else scope.beneficiary.code
-        if scope.beneficiary
-        else "all"
-    )
-    return ["compliance", place, scope.on.isoformat()]
+    return ["compliance", place(scope), scope.on.isoformat()]
 
 
 def download(scope: ComplianceScope, file_format: str) -> HttpResponse:
     return exports.download(table(scope), file_format, name(scope))
+
+
+# The lists behind the dashboard: the expiring and overdue lists and the people behind a cell of
+# the matrix. They name people, so only the page's own readers get them (`scope.sees_people`,
+# checked by the view), and each download is on the audit trail.
+
+
+def _date(value: Any) -> datetime.date | None:
+    """A date from the status relation, which SQLite hands back as text."""
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))
+
+
+def status_list_header() -> list[str]:
+    return [
+        _("Staff number"), _("Family name"), _("Given name"), _("Administration code"),
+        _("Institution"), _("Area code"), _("Area"), _("Category code"), _("Because of"),
+        _("Status"), _("Status code"), _("Valid until"), _("Deadline"),
+    ]  # fmt: skip
+
+
+def status_list_rows(scope: ComplianceScope, status: Status) -> list[list[Any]]:
+    """Every line of the expiring or overdue list, in the page's order (soonest first): one
+    query for the lines, one for the people, one each for the areas and categories."""
+    lines = selectors.status_list(scope, status)[:]
+    members = StaffMember.objects.select_related("institution").in_bulk(
+        {line["staff_member_id"] for line in lines}
+    )
+    administrations = dict(Beneficiary.objects.values_list("pk", "code"))
+    areas = CompetencyArea.objects.in_bulk()
+    categories = StaffCategory.objects.in_bulk()
+    label = str(dict(Status.choices)[status])
+    rows = []
+    for line in lines:
+        member = members[line["staff_member_id"]]
+        area, category = areas[line["area_id"]], categories[line["category_id"]]
+        rows.append([
+            member.employee_number, member.family_name, member.given_name,
+            administrations[member.beneficiary_id], member.institution.name, area.code,
+            area.local_title, category.code, category.local_title, label, line["status"],
+            _date(line["valid_until"]), _date(line["deadline"]),
+        ])  # fmt: skip
+    return rows
+
+
+def cell_people_header() -> list[str]:
+    return [
+        _("Staff number"), _("Family name"), _("Given name"), _("Administration code"),
+        _("Institution"), _("Area code"), _("Category code"), _("Status"), _("Status code"),
+        _("Valid until"),
+    ]  # fmt: skip
+
+
+def cell_people_rows(
+    scope: ComplianceScope, area: CompetencyArea, category: StaffCategory
+) -> list[list[Any]]:
+    """Every person behind one cell of the matrix, worst standing first, as the page lists them
+    (their worst status in the cell and the date it lapses): a fixed number of queries."""
+    cell: dict[str, Any] = {"area_id": area.pk, "category_id": category.pk}
+    people = selectors.people_by_standing(scope, **cell)[:]
+    labels = dict(Status.choices)
+    administrations = dict(Beneficiary.objects.values_list("pk", "code"))
+    rows = []
+    for line in selectors.people_grid(scope, people, **cell):
+        member = line.member
+        rows.append([
+            member.employee_number, member.family_name, member.given_name,
+            administrations[member.beneficiary_id], member.institution.name, area.code,
+            category.code, str(labels[line.worst]), line.worst, line.valid_until.get(area.pk),
+        ])  # fmt: skip
+    return rows
+
+
+def download_names(
+    scope: ComplianceScope,
+    *,
+    header: list[str],
+    rows: list[list[Any]],
+    title: str,
+    name: list[object],
+    file_format: str,
+    message: str,
+) -> HttpResponse:
+    """A list of named people as a file, on the audit trail: one row per administration whose
+    people it holds (the fourth column, the administration's code), in one INSERT."""
+    if file_format not in FORMATS:
+        raise Http404
+    covered = Beneficiary.objects.filter(code__in={row[3] for row in rows}).order_by()
+    record_many(
+        actor=scope.user, action=AuditEvent.Action.EXPORT,
+        changes=[(administration, None, None) for administration in covered],
+        message=f"{message} ({file_format.upper()}, {scope.on.isoformat()})",
+    )  # fmt: skip
+    table = exports.Table(header=header, rows=rows, title=title)
+    return exports.download(table, file_format, [*name, scope.on.isoformat()])

@@ -492,7 +492,8 @@ class SqlRows(Sequence[dict[str, Any]]):
             return self[index : index + 1][0]
         start, stop = index.start or 0, index.stop
         limit = "" if stop is None else f"LIMIT {int(stop) - int(start)}"
-        offset = f"OFFSET {int(start)}"
+        # SQLite takes no OFFSET without a LIMIT; every row (`[:]`, a download) needs neither.
+        offset = f"OFFSET {int(start)}" if start else ""
         return _fetch(
             f"SELECT * FROM ({self.sql}) paged ORDER BY {self.order_by} {limit} {offset}",
             self.params,

@@ -96,6 +96,25 @@ def cell_people(request: AuthenticatedHttpRequest, area: str, category: str) -> 
 
 
 @roles_required(*DASHBOARD_ROLES)
+def cell_people_export(
+    request: AuthenticatedHttpRequest, area: str, category: str, file_format: str
+) -> HttpResponse:
+    """Everyone behind the cell, as the page lists them, every page of it."""
+    scope = _scope(request)
+    if not scope.sees_people or file_format not in exports.FORMATS:
+        raise Http404
+    area_obj = get_object_or_404(CompetencyArea, code=area)
+    category_obj = get_object_or_404(StaffCategory, code=category)
+    cell = f"{area_obj.code} × {category_obj.code}"
+    return exports.download_names(
+        scope, header=exports.cell_people_header(),
+        rows=exports.cell_people_rows(scope, area_obj, category_obj),
+        title=cell, name=["compliance", area_obj.code, category_obj.code, exports.place(scope)],
+        file_format=file_format, message=f"People behind {cell} downloaded",
+    )  # fmt: skip
+
+
+@roles_required(*DASHBOARD_ROLES)
 def institution_grid(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """People × competency areas for one institution, overdue first."""
     scope = scope_for(request.user, as_of(request), institution_id=pk)
@@ -144,8 +163,26 @@ def _status_list(request: AuthenticatedHttpRequest, status: Status) -> HttpRespo
          "category": categories[row["category_id"]]}
         for row in page
     ]  # fmt: skip
-    context = {**_scope_context(request, scope), "page": page, "entries": entries, "status": status}
+    context = {
+        **_scope_context(request, scope), "page": page, "entries": entries, "status": status,
+        "export": f"compliance:{status.value}_export",
+    }  # fmt: skip
     return render(request, "compliance/status_list.html", context)
+
+
+def _status_list_export(
+    request: AuthenticatedHttpRequest, status: Status, file_format: str
+) -> HttpResponse:
+    """The whole list as the page shows it (same scope and date), every page of it."""
+    scope = _scope(request)
+    if not scope.sees_people or file_format not in exports.FORMATS:
+        raise Http404
+    title = _("Expiring soon") if status == Status.EXPIRING else _("Overdue")
+    return exports.download_names(
+        scope, header=exports.status_list_header(), rows=exports.status_list_rows(scope, status),
+        title=title, name=["compliance", status.value, exports.place(scope)],
+        file_format=file_format, message=f"{status.value.capitalize()} list downloaded",
+    )  # fmt: skip
 
 
 @roles_required(*DASHBOARD_ROLES)
@@ -156,6 +193,16 @@ def expiring(request: AuthenticatedHttpRequest) -> HttpResponse:
 @roles_required(*DASHBOARD_ROLES)
 def overdue(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _status_list(request, Status.OVERDUE)
+
+
+@roles_required(*DASHBOARD_ROLES)
+def expiring_export(request: AuthenticatedHttpRequest, file_format: str) -> HttpResponse:
+    return _status_list_export(request, Status.EXPIRING, file_format)
+
+
+@roles_required(*DASHBOARD_ROLES)
+def overdue_export(request: AuthenticatedHttpRequest, file_format: str) -> HttpResponse:
+    return _status_list_export(request, Status.OVERDUE, file_format)
 
 
 @roles_required(*DASHBOARD_ROLES)
