@@ -1,4 +1,4 @@
-from matrica.delivery.views import enrolments, files, pool, sessions
+from matrica.delivery.views import enrolments, exports, files, pool, sessions
 
 app_name = "delivery"
 urlpatterns = [
@@ -6,4 +6,5 @@ urlpatterns = [
     *enrolments.urlpatterns,
     *files.urlpatterns,
     *pool.urlpatterns,
+    *exports.urlpatterns,
 ]

@@ -135,6 +135,26 @@ def month_grid(sessions: list[TrainingSession], first: datetime.date) -> list[li
     return [days[i : i + 7] for i in range(0, len(days), 7)]
 
 
+def month_span(first: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The month grid's first Monday and last Sunday around the month beginning on `first`."""
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    return (
+        first - datetime.timedelta(days=first.weekday()),
+        last + datetime.timedelta(days=6 - last.weekday()),
+    )
+
+
+def calendar_span(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
+    """The days the calendar page covers for this request: one day of the list, the list's
+    months back and ahead, or the month grid's weeks."""
+    if request.GET.get("view") == "list":
+        if (on_day := _day(request)) is not None:
+            return on_day, on_day
+        today = timezone.localdate()
+        return today - LIST_BACK, today + LIST_AHEAD
+    return month_span(_month(request))
+
+
 def _query(request: HttpRequest, **replace: str) -> str:
     params = request.GET.copy()
     for name, value in replace.items():
@@ -157,6 +177,7 @@ def calendar_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         "month_query": _query(request, view="month"),
         "list_query": _query(request, view="list"),
         "list_limit": LIST_LIMIT,
+        "query": request.GET.urlencode(),
     }
     on_day = _day(request)
     if as_list and on_day is not None:
@@ -176,9 +197,8 @@ def calendar_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     else:
         first = _month(request)
-        weeks_start = first - datetime.timedelta(days=first.weekday())
+        weeks_start, weeks_end = month_span(first)
         last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-        weeks_end = last + datetime.timedelta(days=6 - last.weekday())
         sessions = list(selectors.sessions_for_calendar(user, weeks_start, weeks_end, **chosen))
         previous = (first - datetime.timedelta(days=1)).replace(day=1)
         following = last + datetime.timedelta(days=1)
