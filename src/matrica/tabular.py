@@ -172,7 +172,14 @@ def decode(data: bytes, encoding: str = "") -> tuple[str, str]:
             ) from error  # fmt: skip
         return _checked_text(text, encoding), encoding
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _checked_text(data.decode("utf-16"), "utf-16"), "utf-16"
+        try:
+            return _checked_text(data.decode("utf-16"), "utf-16"), "utf-16"
+        except UnicodeDecodeError as error:
+            raise Refused(
+                _("The file does not read as text in %(encoding)s (byte %(byte)d). Choose its "
+                  "encoding, or save it as CSV UTF-8.")
+                % {"encoding": "UTF-16", "byte": error.start + 1}
+            ) from error  # fmt: skip
     try:
         return _checked_text(data.decode("utf-8-sig"), "utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -250,8 +257,11 @@ def _xlsx_grid(data: bytes) -> list[list[Any]]:
     except Exception as error:  # openpyxl raises many kinds for a damaged package
         raise Refused(_("The file is damaged: it cannot be opened as an XLSX workbook.")) from error
     try:
+        # Read-only mode parses the sheet as it is read: a damaged sheet fails here.
         sheet = workbook.worksheets[0]
         return [list(row) for row in sheet.iter_rows(values_only=True)]
+    except Exception as error:
+        raise Refused(_("The file is damaged: it cannot be opened as an XLSX workbook.")) from error
     finally:
         workbook.close()
 
@@ -382,7 +392,7 @@ def parse_date(value: Any) -> datetime.date:
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return _from_serial(float(value))
+        return _from_serial(value)
     text = _cell_text(value)
     if not text:
         raise ValueError(_("A date is required here."))
@@ -404,8 +414,9 @@ def parse_date(value: Any) -> datetime.date:
 
 def _from_serial(serial: float) -> datetime.date:
     low, high = EXCEL_SERIAL_RANGE
-    serial = float(int(serial))  # a date with a time of day: the day counts
-    if not low <= serial <= high:
+    # A date with a time of day: the day counts. Compared before any conversion, so that
+    # infinity, NaN and numbers too large for a float are refused, not raised.
+    if not low <= serial < high + 1:
         raise ValueError(_("Not a date. Write dates as dd.mm.yyyy, for example 01.09.2021."))
     return EXCEL_EPOCH + datetime.timedelta(days=int(serial))
 

@@ -199,6 +199,13 @@ def _parse(
                     validate_email(values["email"])
                 except ValidationError:
                     row.problem("email", _("Not an email address."))
+                else:
+                    # An address may be 320 characters long; the registry keeps 254.
+                    limit = StaffMember._meta.get_field("email").max_length or 254
+                    if len(values["email"]) > limit:
+                        row.problem(
+                            "email", _("Longer than %(limit)d characters.") % {"limit": limit}
+                        )
         if "language" in found.index:
             values["preferred_language"] = lookup.languages.get(fold(row.text("language")), "")
             if row.text("language") and not values["preferred_language"]:
