@@ -24,7 +24,11 @@ def csv_bytes(
 
 
 def xlsx_bytes(
-    header: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str = "", serial_dates: bool = True
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    title: str = "",
+    serial_dates: bool = True,
 ) -> bytes:
     """A workbook as HR offices save them: a title merged across the columns above the header;
     dates as Excel serial numbers (cells without a date format) or as date cells."""
@@ -50,3 +54,38 @@ def write(directory: Path, name: str, data: bytes) -> Path:
     path = directory / name
     path.write_bytes(data)
     return path
+
+
+def repacked(workbook: bytes, parts: dict[str, bytes | None]) -> bytes:
+    """`workbook` (a zip) with `parts` added or replaced; a part given as None is left out."""
+    import zipfile
+
+    stream = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(workbook)) as source,
+        zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            if info.filename not in parts:
+                target.writestr(info.filename, source.read(info.filename))
+        for name, data in parts.items():
+            if data is not None:
+                target.writestr(name, data)
+    return stream.getvalue()
+
+
+def zip_bomb(workbook: bytes, *, megabytes: int = 300) -> bytes:
+    """`workbook` whose first sheet unpacks to `megabytes` of zeros (a few hundred KB packed),
+    written in chunks so that the test never holds the unpacked part in memory."""
+    import zipfile
+
+    sheet = "xl/worksheets/sheet1.xml"
+    stream = io.BytesIO(repacked(workbook, {sheet: None}))
+    with (
+        zipfile.ZipFile(stream, "a", zipfile.ZIP_DEFLATED) as target,
+        target.open(sheet, "w", force_zip64=True) as part,
+    ):
+        chunk = bytes(1024 * 1024)
+        for _ in range(megabytes):
+            part.write(chunk)
+    return stream.getvalue()
