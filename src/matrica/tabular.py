@@ -68,8 +68,10 @@ class RowsRefused(Exception):
     """Some rows, or columns, cannot be imported: nothing was written."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problems")
-        self.problems = sorted(problems, key=lambda p: (p.row or 0, p.column))
+        # A problem found twice (a module's row, once per area it confers) is said once.
+        unique = list(dict.fromkeys(problems))
+        super().__init__(f"{len(unique)} problems")
+        self.problems = sorted(unique, key=lambda p: (p.row or 0, p.column))
 
 
 @dataclass(frozen=True)
@@ -143,9 +145,9 @@ def read_sheet(
               "Workbook (.xlsx)” or as CSV, and upload it again.")
         )  # fmt: skip
     else:
-        text, used = decode(data, encoding)
-        grid, file_format = _csv_grid(text), "csv"
-    header_row = _header_row(grid, columns)
+        grid, used = _csv_grid_of(data, encoding, columns)
+        file_format = "csv"
+    header_row, _count = _header_row(grid, columns)
     headers = [_cell_text(cell) for cell in grid[header_row]]
     rows = [
         (number + 1, cells)
@@ -153,6 +155,30 @@ def read_sheet(
         if number > header_row and any(_cell_text(cell) for cell in cells)
     ]
     return Sheet(headers, header_row + 1, rows, used, file_format)
+
+
+def _csv_grid_of(
+    data: bytes, encoding: str, columns: Sequence[Column]
+) -> tuple[list[list[Any]], str]:
+    """The cells of a CSV file and the encoding they were read in. Between the Windows code
+    pages, a detector can be wrong on a short file (a two-row Latin roster looks Turkish to
+    it): the code page whose reading names most of the expected columns wins."""
+    text, used = decode(data, encoding)
+    grid = _csv_grid(text)
+    if encoding or not used.startswith("windows-"):
+        return grid, used
+    best_count, best_grid, best_used = _header_row(grid, columns)[1], grid, used
+    for candidate in ENCODINGS:
+        if not candidate.startswith("windows-") or candidate == used:
+            continue
+        try:
+            other = _csv_grid(_checked_text(data.decode(candidate), candidate))
+        except (UnicodeDecodeError, Refused):
+            continue
+        count = _header_row(other, columns)[1]
+        if count > best_count:
+            best_count, best_grid, best_used = count, other, candidate
+    return best_grid, best_used
 
 
 def decode(data: bytes, encoding: str = "") -> tuple[str, str]:
@@ -293,9 +319,9 @@ def _known(columns: Iterable[Column]) -> dict[str, str]:
     }
 
 
-def _header_row(grid: Sequence[Sequence[Any]], columns: Sequence[Column]) -> int:
-    """The row among the first few that names most known columns: a title row or a merged group
-    header above the real header is passed over."""
+def _header_row(grid: Sequence[Sequence[Any]], columns: Sequence[Column]) -> tuple[int, int]:
+    """The row among the first few that names most known columns, and how many it names: a
+    title row or a merged group header above the real header is passed over."""
     known = _known(columns)
     best, best_count = None, 0
     for number, cells in enumerate(grid[:HEADER_SEARCH_ROWS]):
@@ -306,8 +332,8 @@ def _header_row(grid: Sequence[Sequence[Any]], columns: Sequence[Column]) -> int
         first = next((n for n, cells in enumerate(grid) if any(map(_cell_text, cells))), None)
         if first is None:
             raise Refused(_("The file has no rows."))
-        return first
-    return best
+        return first, 0
+    return best, best_count
 
 
 def layout(

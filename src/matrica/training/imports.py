@@ -203,6 +203,11 @@ def _evidence(
                 problem("level", _("No level has this code or title."))
             if area_id and level_id:
                 pairs = [(area_id, level_id, None)]
+            if source in Completion.FROM_DELIVERY:
+                problem(
+                    "module",
+                    _("Say which module this evidence from a session or e-learning is for."),
+                )
         else:
             problem("module", _("Give a module, or a competency area and a level."))
         if row.problems or person is None or completed_on is None or source is None:

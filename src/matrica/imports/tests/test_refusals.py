@@ -443,8 +443,20 @@ def test_manual_evidence_without_a_note_is_refused(world: World) -> None:
     assert "must say why it is accepted" in problem.reason
 
 
+def test_session_evidence_without_its_module_is_refused(world: World) -> None:
+    row = evidence(module="", area="RAD", level="A", source="session")
+
+    (problem,) = refused_rows("completions", evidence_csv(row))
+
+    assert (problem.row, problem.column) == (2, "Modul")
+    assert "which module" in problem.reason
+
+
 def test_evidence_valid_until_before_its_completion_is_refused(world: World) -> None:
-    row = evidence(module="", area="RAD", level="A", date="15.03.2022", valid="01.03.2022")
+    row = evidence(
+        module="", area="RAD", level="A", date="15.03.2022", valid="01.03.2022",
+        source="manual", note="Paper register",
+    )  # fmt: skip
 
     (problem,) = refused_rows("completions", evidence_csv(row))
 

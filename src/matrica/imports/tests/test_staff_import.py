@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from matrica.audit.models import AuditEvent
+from matrica.audit.services import snapshot
 from matrica.imports.tests.files import (
     CYRILLIC_HEADER,
     LATIN_HEADER,
@@ -60,8 +61,22 @@ def test_a_semicolon_csv_in_windows_1250_with_local_dates_comes_in_whole(world: 
     ljiljana = StaffMember.objects.get(employee_number="RS-102")
     assert ljiljana.institution == world["RS"].probation
     assert ljiljana.primary_category.code == "PRO"
+    # Each new person is on the trail as `record` would have written them.
+    event = AuditEvent.objects.get(object_id=str(durda.pk), action=AuditEvent.Action.CREATE)
+    assert event.after == snapshot(durda)
+    assert event.object_repr == "Đurđa Šćekić"
+    assert event.beneficiary_id == world["RS"].beneficiary.pk
+    assert "roster.csv" in event.message
     # Found by search without diacritics, as people type.
     assert StaffMember.objects.filter(search_text__contains="scekic").count() == 1
+
+
+def test_a_short_windows_1250_file_is_not_taken_for_turkish(world: World) -> None:
+    # Two rows give a detector little to go on; the header settles it.
+    data = csv_bytes(LATIN_HEADER, [LATIN_ROWS[0]], encoding="cp1250")
+    assert staff_sheet(data).encoding == "windows-1250"
+    run(world, data)
+    assert StaffMember.objects.get(employee_number="RS-100").family_name == "Šćekić"
 
 
 def test_a_cyrillic_csv_in_windows_1251_is_read_with_its_cyrillic_headers(world: World) -> None:
