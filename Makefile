@@ -50,6 +50,7 @@ test-postgres: install messages
 bench: install
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.library
+	$(BIN)/python -m benchmarks.imports
 
 clean:
 	rm -rf $(VENV) var

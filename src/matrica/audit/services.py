@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection, models, transaction
-from django.db.models import F, Value
+from django.db.models import F, Func, Value
 from django.db.models.functions import Cast, JSONObject, Substr
 from django.utils import timezone
 
@@ -127,13 +127,25 @@ def record_many(
     return len(AuditEvent.objects.bulk_create(events))
 
 
-# Field types the database renders into JSON exactly as `snapshot` does in Python. Booleans
-# (0/1 in SQLite), UUIDs (hex without dashes in SQLite) and the rest would not match.
+# Field types the database renders into JSON exactly as `snapshot` does in Python (booleans
+# with help on SQLite, `_snapshot_value`). UUIDs (hex without dashes in SQLite) and the rest
+# would not match.
 _SQL_SNAPSHOT_TYPES = {
-    "AutoField", "BigAutoField", "BigIntegerField", "CharField", "DateField", "ForeignKey",
+    "AutoField", "BooleanField", "BigAutoField", "BigIntegerField", "CharField", "DateField",
+    "ForeignKey",
     "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField", "SmallIntegerField",
     "TextField",
 }  # fmt: skip
+
+
+def _snapshot_value(field: models.Field[Any, Any]) -> F | Func:
+    if field.get_internal_type() == "BooleanField" and connection.vendor == "sqlite":
+        # SQLite keeps a boolean as 0 or 1: spelt as JSON's true or false, as `snapshot` has it.
+        return Func(
+            F(field.attname),
+            template="json(CASE WHEN %(expressions)s THEN 'true' ELSE 'false' END)",
+        )
+    return F(field.attname)
 
 
 def _snapshot_expression(model: type[models.Model]) -> JSONObject:
@@ -142,7 +154,7 @@ def _snapshot_expression(model: type[models.Model]) -> JSONObject:
     unsupported = [f.name for f in fields if f.get_internal_type() not in _SQL_SNAPSHOT_TYPES]
     if unsupported:
         raise TypeError(f"{model.__name__}: no SQL snapshot for {', '.join(unsupported)}")
-    return JSONObject(**{field.attname: F(field.attname) for field in fields})
+    return JSONObject(**{field.attname: _snapshot_value(field) for field in fields})
 
 
 def record_created(*, actor: Actor | None, created: models.QuerySet[Any], message: str = "") -> int:

@@ -273,17 +273,53 @@ def refresh_people(staff_ids: Iterable[int]) -> None:
     if on is None or not ids:
         return
     with transaction.atomic():
-        # In slices: a statement takes at most 32 766 parameters on SQLite (an import of a
-        # whole roster names tens of thousands of people).
+        if len(ids) <= PEOPLE_PER_STATEMENT:
+            by_person, params = _in("staff_member_id", tuple(ids))
+            _redo_people(on, by_person, params, PeopleFilter.ids(ids))
+            return
+        # Many people (an imported roster): named once, in a table of their own, instead of
+        # in statements of tens of thousands of parameters.
+        with _people_table(ids) as table, _bulk_session():
+            subquery = f"(SELECT id FROM {table})"
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT DISTINCT beneficiary_id FROM {StaffMember._meta.db_table} "
+                    f"WHERE id IN {subquery}"
+                )
+                beneficiaries = sorted(row[0] for row in cursor.fetchall())
+            _redo_people(
+                on, f"staff_member_id IN {subquery}", (),
+                PeopleFilter(f"s.id IN {subquery}", (), beneficiaries),
+            )  # fmt: skip
+
+
+def _redo_people(
+    on: datetime.date, by_person: str, params: tuple[int, ...], people: PeopleFilter
+) -> None:
+    _adjust_counts(by_person, params, -1)
+    _execute(f"DELETE FROM {RequirementStatus._meta.db_table} WHERE {by_person}", params)
+    _execute(f"DELETE FROM {PersonStatus._meta.db_table} WHERE {by_person}", params)
+    _insert_statuses(on, people)
+    _execute(_person_summary_sql(by_person), params)
+    _adjust_counts(by_person, params, 1)
+
+
+@contextmanager
+def _people_table(ids: list[int]) -> Iterator[str]:
+    """A temporary table of these people's ids, for this transaction's statements."""
+    name = f"matrica_people_{next(_ADHOC_NUMBERS)}"
+    _execute(f"CREATE TEMPORARY TABLE {name} (id bigint PRIMARY KEY)")
+    with connection.cursor() as cursor:
         for start in range(0, len(ids), PEOPLE_PER_STATEMENT):
-            chunk = tuple(ids[start : start + PEOPLE_PER_STATEMENT])
-            by_person, params = _in("staff_member_id", chunk)
-            _adjust_counts(by_person, params, -1)
-            _execute(f"DELETE FROM {RequirementStatus._meta.db_table} WHERE {by_person}", params)
-            _execute(f"DELETE FROM {PersonStatus._meta.db_table} WHERE {by_person}", params)
-            _insert_statuses(on, PeopleFilter.ids(chunk))
-            _execute(_person_summary_sql(by_person), params)
-            _adjust_counts(by_person, params, 1)
+            chunk = ids[start : start + PEOPLE_PER_STATEMENT]
+            cursor.execute(
+                f"INSERT INTO {name} (id) VALUES {', '.join(['(%s)'] * len(chunk))}", chunk
+            )
+    _execute(f"ANALYZE {name}")
+    try:
+        yield name
+    finally:
+        _execute(f"DROP TABLE {name}")
 
 
 def refresh_administrations(

@@ -10,6 +10,7 @@ import's date, never deleted. Someone recorded as having left who is in the file
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,7 @@ from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 
 from matrica.audit.models import AuditEvent
-from matrica.audit.services import record_many, snapshot
+from matrica.audit.services import record_created, record_many, snapshot
 from matrica.framework.models import StaffCategory
 from matrica.staff.models import StaffMember
 from matrica.tabular import (
@@ -169,6 +170,8 @@ def _parse(
 ) -> tuple[list[_Row], list[Problem]]:
     """Every row read into field values, or a problem per wrong cell."""
     rows, problems = [], []
+    # A roster names the same few institutions and categories on every row.
+    folded = functools.lru_cache(maxsize=4096)(fold)
     for row in rows_of(sheet, found, COLUMNS):
         values: dict[str, Any] = {}
         for key, limit in MAX_LENGTHS.items():
@@ -178,10 +181,10 @@ def _parse(
             elif len(text) > limit:
                 row.problem(key, _("Longer than %(limit)d characters.") % {"limit": limit})
             values[key] = text
-        values["institution_id"] = lookup.institutions.get(fold(row.text("institution")))
+        values["institution_id"] = lookup.institutions.get(folded(row.text("institution")))
         if values["institution_id"] is None:
             row.problem("institution", _("No institution of this administration has this name."))
-        values["primary_category_id"] = lookup.categories.get(fold(row.text("category")))
+        values["primary_category_id"] = lookup.categories.get(folded(row.text("category")))
         if values["primary_category_id"] is None:
             row.problem(
                 "category", _("Not a staff category of the matrix (give its code or title).")
@@ -207,7 +210,7 @@ def _parse(
                             "email", _("Longer than %(limit)d characters.") % {"limit": limit}
                         )
         if "language" in found.index:
-            values["preferred_language"] = lookup.languages.get(fold(row.text("language")), "")
+            values["preferred_language"] = lookup.languages.get(folded(row.text("language")), "")
             if row.text("language") and not values["preferred_language"]:
                 row.problem("language", _("Not a language Matrica speaks."))
         if row.problems:
@@ -339,10 +342,10 @@ def _write(
     for batch in batched(creates, BATCH):
         for member in batch:
             member.refresh_search_fields()
-        StaffMember.objects.bulk_create(batch)
-        record_many(
-            actor=actor, action=AuditEvent.Action.CREATE,
-            changes=[(m, None, snapshot(m)) for m in batch], message=f"Imported{named}",
+        created = StaffMember.objects.bulk_create(batch)
+        record_created(
+            actor=actor, created=StaffMember.objects.filter(pk__in=[m.pk for m in created]),
+            message=f"Imported{named}",
         )  # fmt: skip
         advance(len(batch))
     for member, _before in leavers:

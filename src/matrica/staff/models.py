@@ -5,7 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +87,11 @@ class StaffMember(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    @staticmethod
+    def str_expression() -> Concat:
+        """`str()` of a person, computed by the database (audit rows written in bulk)."""
+        return Concat("given_name", Value(" "), "family_name", output_field=models.CharField())
 
     def refresh_search_fields(self) -> None:
         self.search_text = search_variants(
