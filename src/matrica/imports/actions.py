@@ -5,6 +5,7 @@ of the same action, and audit each step."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,9 @@ from matrica.tenancy.permissions import require
 
 if TYPE_CHECKING:
     from matrica.tenancy.scoping import Actor
+
+# How long the file of an upload that was never imported is kept for its import.
+KEEP_UNIMPORTED = datetime.timedelta(days=7)
 
 
 def _kind(run: ImportRun) -> Kind:
@@ -85,6 +89,10 @@ def upload_file(
     run.save()
     record(actor=actor, action=AuditEvent.Action.CREATE, obj=run, after=snapshot(run),
            message="File uploaded for import")  # fmt: skip
+    # Files never imported are not kept for long: they name people.
+    ImportRun.objects.filter(
+        beneficiary=beneficiary, uploaded_at__lt=timezone.now() - KEEP_UNIMPORTED
+    ).exclude(status=ImportRun.Status.IMPORTED).update(content=b"")
     return run
 
 
@@ -142,3 +150,5 @@ def _still_open(run: ImportRun) -> None:
         raise ValidationError(
             _("This file has been imported already. Upload it again to re-run it.")
         )
+    if not run.content:
+        raise ValidationError(_("The file is no longer kept. Upload it again."))

@@ -5,6 +5,7 @@ from matrica.imports import views
 app_name = "imports"
 urlpatterns = [
     path("", views.upload, name="upload"),
+    path("template/<str:kind>.<str:file_format>", views.template, name="template"),
     path("<int:pk>/", views.run_detail, name="run"),
     path("<int:pk>/columns/", views.run_columns, name="columns"),
     path("<int:pk>/import/", views.run_apply, name="apply"),

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -143,3 +143,13 @@ def run_problems(request: AuthenticatedHttpRequest, pk: int, file_format: str) -
         title=_("Problems"),
     )
     return exports.download(table, file_format, ["import-problems", run.pk])
+
+
+@login_required
+def template(request: AuthenticatedHttpRequest, kind: str, file_format: str) -> HttpResponse:
+    """An empty file with the columns an import reads, headed in the user's language."""
+    if kind not in {spec.code for spec in _kinds(request)}:
+        raise Http404
+    spec = KINDS[kind]
+    table = exports.Table([str(column.label) for column in spec.columns], [], title=str(spec.label))
+    return exports.download(table, file_format, ["import-template", kind])

@@ -148,3 +148,43 @@ def test_the_upload_page_lists_runs_in_bounded_queries(
     with django_assert_max_num_queries(12):
         page = client.get(reverse("imports:upload")).content.decode()
     assert "roster-7.csv" in page
+
+
+def test_an_empty_template_is_offered_in_the_users_language(client, world: World) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    login_as(client, world, "RS:national_admin")
+    client.post(reverse("set_language"), {"language": "sr-latn"})
+    response = client.get(reverse("imports:template", args=["staff", "xlsx"]))
+    header = [cell.value for cell in next(load_workbook(BytesIO(response.content)).active.rows)]
+    assert header[0] != "Employee number"
+    assert len(header) == 8
+    # The template's own headers are recognised when it comes back filled in.
+    from matrica.staff.imports import COLUMNS
+    from matrica.tabular import Sheet, layout
+
+    assert layout(Sheet([str(h) for h in header], 1, []), COLUMNS).missing == []
+
+
+def test_roles_without_the_right_get_no_template(client, world: World) -> None:
+    login_as(client, world, "RS:trainer")
+    assert client.get(reverse("imports:template", args=["staff", "csv"])).status_code == 403
+
+
+def test_a_file_never_imported_is_not_kept_beyond_a_week(client, world: World) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    login_as(client, world, "RS:national_admin")
+    upload(client, csv_bytes(LATIN_HEADER, ROWS, encoding="utf-8"), "old.csv")
+    ImportRun.objects.update(uploaded_at=timezone.now() - datetime.timedelta(days=8))
+    upload(client, csv_bytes(LATIN_HEADER, ROWS, encoding="utf-8"), "new.csv")
+
+    old = ImportRun.objects.get(file_name="old.csv")
+    assert old.content == b""
+    assert ImportRun.objects.get(file_name="new.csv").content != b""
+    client.post(reverse("imports:apply", args=[old.pk]))
+    assert not StaffMember.objects.filter(employee_number="RS-100").exists()
