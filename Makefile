@@ -29,7 +29,7 @@ demo: install messages
 serve: install messages
 	$(BIN)/matrica migrate --no-input -v0
 	MATRICA_COLLECTSTATIC=1 $(BIN)/matrica collectstatic --no-input -v0
-	MATRICA_COLLECTSTATIC=1 $(BIN)/gunicorn matrica.wsgi --bind 127.0.0.1:$(PORT) --workers 2
+	MATRICA_COLLECTSTATIC=1 $(BIN)/gunicorn matrica.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --timeout 120
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
