@@ -1,10 +1,13 @@
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from tqdm import tqdm
 
+from matrica.demo.sample_files import write_sample_files
 from matrica.demo.services import SCALES, DemoRefused, build_demo, demo_password
 
 
@@ -52,6 +55,11 @@ class Command(BaseCommand):
         )
         # The figures the pages show are derived from the evidence just written.
         call_command("compliance", "refresh", as_of=today, verbosity=options["verbosity"])
+        files = write_sample_files(settings.DATA_DIR / "demo-files", today or timezone.localdate())
+        if files:
+            self.stdout.write("Files to try the import page with (log in as admin-me):")
+            for path in files:
+                self.stdout.write(f"  {path}")
         self.stdout.write(f"Demo log-ins (password: {demo_password()!r}):")
         for username, description in summary.users:
             self.stdout.write(f"  {username:<14} {description}")
