@@ -80,8 +80,9 @@ class ColumnsForm(forms.Form):
         **kwargs: Any,
     ) -> None:  # fmt: skip
         super().__init__(*args, **kwargs)
+        optional = _("(optional)")
         choices = [(LEAVE_OUT, _("(not imported)"))] + [
-            (column.key, f"{column.label}{'' if column.required else ' ' + str(_('(optional)'))}")
+            (column.key, column.label if column.required else f"{column.label} {optional}")
             for column in columns
         ]
         self.headers, self.columns = headers, columns
