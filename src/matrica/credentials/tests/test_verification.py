@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from matrica.credentials.actions import revoke_certificate
 from matrica.credentials.models import Certificate, readable_code
-from matrica.credentials.views.certificates import Rate
+from matrica.ratelimit import Rate
 from matrica.staff.models import StaffMember
 from matrica.testing.sessions import closed_session
 

@@ -1,5 +1,5 @@
-"""Certificate pages: a person's own certificates, a session's, the PDF, revoking one, and the
-public verification page that the QR code on the paper leads to.
+"""Certificate pages: a person's own certificates, a session's (and its CSV or XLSX), the PDF,
+revoking one, and the public verification page that the QR code on the paper leads to.
 
 The verification page is the only page of Matrica open without signing in. It answers a code
 with the name, the module, the dates and whether the certificate is valid, and nothing else; a
@@ -11,9 +11,6 @@ address."""
 from __future__ import annotations
 
 import datetime
-import hashlib
-import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +19,9 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -36,12 +33,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from matrica.audit.models import AuditEvent
 from matrica.audit.services import record
 from matrica.credentials import actions
+from matrica.credentials import exports as tables
 from matrica.credentials.certificate import render_certificate
 from matrica.credentials.models import CODE_LENGTH, Certificate, normalise_code
 from matrica.delivery.models import TrainingSession
 from matrica.delivery.views.sessions import shows_names
-from matrica.exports import file_download, filename
+from matrica.exports import FORMATS, download, file_download, filename
 from matrica.http import AuthenticatedHttpRequest
+from matrica.ratelimit import Rate, seconds_to_wait
 from matrica.staff.forms import ReasonForm
 from matrica.staff.views import submitted
 from matrica.tenancy.permissions import Verb, may, require
@@ -68,18 +67,26 @@ def my_certificates(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def session_certificates(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """A session's certificates as far as the user may see its people (an institution manager:
-    their own people; a participant: their own); the regional coordinator, who sees sessions but
-    never the people in them, is refused."""
+def _session_listed(
+    request: AuthenticatedHttpRequest, pk: int
+) -> tuple[TrainingSession, QuerySet[Certificate]]:
+    """A session the user sees and its certificates as far as they may see its people (an
+    institution manager: their own people; a participant: their own), by name; the regional
+    coordinator, who sees sessions but never the people in them, is refused (403)."""
     user = request.user
     session = get_object_or_404(
         TrainingSession.objects.visible_to(user).select_related("module", "beneficiary"), pk=pk
     )
     if not shows_names(user):
         raise PermissionDenied
-    certificates = _listed(user).filter(session=session).order_by("staff_member__sort_name", "pk")
+    return session, _listed(user).filter(session=session).order_by("staff_member__sort_name", "pk")
+
+
+@login_required
+def session_certificates(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A session's certificates as far as the user may see its people (`_session_listed`)."""
+    user = request.user
+    session, certificates = _session_listed(request, pk)
     context = {
         "session": session,
         "closed": session.state == TrainingSession.State.CLOSED,
@@ -88,6 +95,29 @@ def session_certificates(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         "today": timezone.localdate(),
     }
     return render(request, "credentials/session_certificates.html", context)
+
+
+@require_GET
+@login_required
+def session_certificates_export(
+    request: AuthenticatedHttpRequest, pk: int, file_format: str
+) -> HttpResponse:
+    """The certificates the session's page lists to this user, without their codes; on the
+    audit trail against the session when the file names someone."""
+    if file_format not in FORMATS:
+        raise Http404
+    session, listed = _session_listed(request, pk)
+    certificates = list(listed)
+    response = download(
+        tables.certificates_table(session, certificates), file_format,
+        ["certificates", session.module.code, session.starts_on],
+    )  # fmt: skip
+    if certificates:
+        record(
+            actor=request.user, action=AuditEvent.Action.EXPORT, obj=session,
+            message=f"Certificates downloaded ({file_format.upper()})",
+        )  # fmt: skip
+    return response
 
 
 @require_GET
@@ -135,46 +165,12 @@ def revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # The public verification page ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Rate:
-    """So many lookups per so many seconds: "20/10m" (units s, m, h)."""
-
-    count: int
-    seconds: int
-
-    @classmethod
-    def parse(cls, text: str) -> Rate:
-        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([smh]?)\s*", text)
-        if not match or int(match.group(1)) < 1:
-            raise ValueError(f"MATRICA_VERIFY_RATE: {text!r} is not like '20/10m'")
-        unit = {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(3)]
-        return cls(int(match.group(1)), max(1, int(match.group(2) or 1) * unit))
-
-
 def wait_for_lookup(request: HttpRequest) -> int:
     """Count a lookup from the request's client address; the seconds to wait when over the
-    rate (`settings.MATRICA_VERIFY_RATE`), 0 when the lookup may go ahead.
-
-    A fixed window on Django's cache API rather than django-ratelimit: that package's system
-    checks refuse the per-process memory cache (django_ratelimit.E003), which is the only
-    cache this project runs, and a cache server is an operator's choice, not this page's. With
-    the memory cache each worker process counts for itself, so the effective limit is the rate
-    times the workers: with 100-bit codes still nothing to guess. An operator who sets a shared
-    cache (Redis, memcached) in CACHES gets one count for all workers, with no change here."""
-    rate = Rate.parse(settings.MATRICA_VERIFY_RATE)
-    address = get_client_ip_address(request) or "unknown"
-    now = int(time.time())
-    window = now // rate.seconds
-    # The address is kept hashed: the cache holds no personal data in clear.
-    digest = hashlib.sha256(address.encode()).hexdigest()[:32]
-    key = f"matrica:verify:{digest}:{window}"
-    cache.add(key, 0, timeout=rate.seconds + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ran out between add and incr
-        cache.set(key, 1, timeout=rate.seconds + 1)
-        count = 1
-    return rate.seconds - now % rate.seconds if count > rate.count else 0
+    rate (`settings.MATRICA_VERIFY_RATE`), 0 when the lookup may go ahead. With 100-bit codes,
+    even the rate times the worker processes leaves nothing to guess (`matrica.ratelimit`)."""
+    rate = Rate.parse(settings.MATRICA_VERIFY_RATE, "MATRICA_VERIFY_RATE")
+    return seconds_to_wait("verify", get_client_ip_address(request) or "unknown", rate)
 
 
 class VerifyForm(forms.Form):
@@ -267,6 +263,11 @@ urlpatterns: list[URLPattern] = [
     path("certificates/<int:pk>.pdf", certificate_pdf, name="certificate_pdf"),
     path("certificates/<int:pk>/revoke/", revoke, name="revoke_certificate"),
     path("sessions/<int:pk>/certificates/", session_certificates, name="session_certificates"),
+    path(
+        "sessions/<int:pk>/certificates/export.<str:file_format>",
+        session_certificates_export,
+        name="session_certificates_export",
+    ),
     path("verify/", verify_form, name="verify_form"),
     path("verify/<str:code>/", verify, name="verify"),
 ]
