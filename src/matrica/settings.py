@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_filters",
+    "ninja",
     "matrica.tenancy",
     "matrica.framework",
     "matrica.staff",
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "matrica.teams",
     "matrica.library",
     "matrica.audit",
+    "matrica.api",
     "matrica.demo",
     "axes",
 ]
@@ -293,6 +295,8 @@ MATRICA_FOLLOW_UP_DAYS = int(os.environ.get("MATRICA_FOLLOW_UP_DAYS", "90"))
 MATRICA_FOLLOW_UP_GRACE_DAYS = int(os.environ.get("MATRICA_FOLLOW_UP_GRACE_DAYS", "30"))
 MATRICA_UPLOAD_DIR = Path(os.environ.get("MATRICA_UPLOAD_DIR", DATA_DIR / "uploads")).resolve()
 MATRICA_UPLOAD_MAX_MB = int(os.environ.get("MATRICA_UPLOAD_MAX_MB", "50"))
+# Requests per API token (count/period, period in s, m or h; docs/api.md).
+MATRICA_API_RATE = os.environ.get("MATRICA_API_RATE", "600/1m")
 # The largest roster or evidence file an import reads (docs/imports.md).
 MATRICA_IMPORT_MAX_MB = int(os.environ.get("MATRICA_IMPORT_MAX_MB", "50"))
 

@@ -58,6 +58,7 @@ urlpatterns = [
     path("teams/", include("matrica.teams.urls")),
     path("library/", include("matrica.library.urls")),
     path("audit/", include("matrica.audit.urls")),
+    path("api/", include("matrica.api.urls")),
     path("compliance/", include("matrica.compliance.urls")),
     # The admin's own "change password" goes through the same action (audited, no secret).
     path("admin/password_change/", account_views.change_password),

@@ -27,6 +27,7 @@ class AuditEvent(models.Model):
         LOCKOUT = "lockout", _("Locked out")
         UNLOCK = "unlock", _("Unlocked")
         EXPORT = "export", _("Exported")
+        API = "api", _("API request")
 
     timestamp = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     # The references below are kept by Django (on_delete), not by database constraints, as

@@ -112,6 +112,8 @@ class TrainingSession(models.Model):
     is_joint = models.BooleanField(_("joint prison and probation session"), default=False)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # When the row last changed: what API clients synchronise on (`updated_since`).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     objects = SessionQuerySet.as_manager()
     tenancy = TenancyPaths(beneficiary="beneficiary", regional_visible=True)

@@ -356,8 +356,10 @@ def _write(
     ):
         for batch in batched(changes, BATCH):
             members = [member for member, _before in batch]
+            now = timezone.now()  # bulk_update leaves auto_now to its caller
             for member in members:
                 member.refresh_search_fields()
+                member.updated_at = now
             StaffMember.objects.bulk_update(members, UPDATED_FIELDS)
             record_many(
                 actor=actor, action=AuditEvent.Action.UPDATE,

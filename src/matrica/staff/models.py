@@ -51,6 +51,8 @@ class StaffMember(models.Model):
     email = models.EmailField(_("email"), blank=True)
     # Folded forms kept with the row so that search and sort need no per-row Python.
     search_text = models.TextField(editable=False, default="")
+    # When the row last changed: what API clients synchronise on (`updated_since`).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
     sort_name = models.CharField(max_length=210, editable=False, default="", db_index=True)
 
     objects = ScopedQuerySet.as_manager()

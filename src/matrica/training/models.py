@@ -42,6 +42,8 @@ class Completion(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # When the row last changed: what API clients synchronise on (`updated_since`).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     objects = ScopedQuerySet.as_manager()
     tenancy = TenancyPaths(
