@@ -150,7 +150,7 @@ def status_query(on: datetime.date, people: PeopleFilter) -> tuple[str, list[Any
     """SELECT of every (person, requirement) status on `on`, with the STATUS_COLUMNS.
 
     None when no framework version was in force on that date."""
-    first_version = FrameworkVersion.objects.order_by("effective_from").first()
+    first_version = FrameworkVersion.objects.published().order_by("effective_from").first()
     if first_version is None or first_version.effective_from > on:
         return None
     rules = _rules_for(

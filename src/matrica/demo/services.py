@@ -504,7 +504,7 @@ def build_demo(
         load_framework()
         categories = {c.code: c for c in StaffCategory.objects.all()}
         modules = {m.code: m for m in Module.objects.prefetch_related("conferrals")}
-        version = FrameworkVersion.objects.order_by("effective_from").first()
+        version = FrameworkVersion.objects.published().order_by("effective_from").first()
         assert version is not None  # load_framework just made sure of it
         history = HistoryWriter(rng, today, modules, pathways(version))
         total = sum(staff_count(spec, scale) for spec in ADMINISTRATIONS)

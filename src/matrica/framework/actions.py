@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matrica.audit.models import AuditEvent
@@ -26,6 +27,7 @@ from matrica.audit.services import (
     write,
     write_changes,
 )
+from matrica.framework.case_import import CaseReading, read_package
 from matrica.framework.models import (
     CompetencyArea,
     Conferral,
@@ -507,3 +509,150 @@ def change_national_module(
             setattr(module, name, value)
         raise
     return module
+
+
+# Draft versions: prepared (copied, or imported from a CASE package) without changing anything,
+# then published on a date.
+
+
+def _draft_code(base: str) -> str:
+    """A free version code for a draft: `base-draft`, then `base-draft2`, …"""
+    base = (clean_text(base) or "case")[:12]
+    taken = set(
+        FrameworkVersion.objects.filter(code__startswith=base).values_list("code", flat=True)
+    )
+    for number in range(1, 1000):
+        code = f"{base}-draft{number if number > 1 else ''}"
+        if code not in taken:
+            return code
+    raise ValidationError({"code": _("Choose a code for the draft.")})
+
+
+def _write_draft(
+    *,
+    actor: Actor,
+    code: str,
+    title: str,
+    effective_from: datetime.date | None,
+    requirements: list[Requirement],
+    message: str,
+) -> FrameworkVersion:
+    """The draft and its requirements, with one audit row for the version and one for its
+    requirements. Nothing is reported: a draft changes no figure."""
+    version = FrameworkVersion(
+        code=clean_text(code) or _draft_code("draft"),
+        title=clean_text(title),
+        effective_from=effective_from or timezone.localdate(),
+        published=False,
+    )
+    write(actor=actor, obj=version, message=message)
+    for requirement in requirements:
+        requirement.version = version
+    Requirement.objects.bulk_create(requirements)
+    record(
+        actor=actor,
+        action=AuditEvent.Action.BULK,
+        obj=version,
+        after={
+            "requirements": sorted(
+                f"{r.area.code}×{r.category.code}: {r.level.code}/{r.refresher_months}"
+                f"/{r.deadline_months}"
+                for r in requirements
+            )
+        },
+        message=message,
+    )
+    return version
+
+
+@transaction.atomic
+def create_draft_version(
+    *,
+    actor: Actor,
+    source: FrameworkVersion,
+    code: str,
+    title: str,
+    effective_from: datetime.date | None = None,
+) -> FrameworkVersion:
+    """A draft version whose requirements are a copy of `source`'s, for the coordinator to
+    change and later publish. Applies nowhere until `publish_version`."""
+    require(actor, Verb.PUBLISH_FRAMEWORK)
+    copies = [
+        Requirement(
+            area=r.area, category=r.category, level=r.level,
+            refresher_months=r.refresher_months, deadline_months=r.deadline_months,
+        )
+        for r in source.requirements.select_related("area", "category", "level")
+    ]  # fmt: skip
+    return _write_draft(
+        actor=actor, code=code, title=title or source.title, effective_from=effective_from,
+        requirements=copies, message=f"Draft copied from version {source.code}",
+    )  # fmt: skip
+
+
+@transaction.atomic
+def publish_version(
+    *, actor: Actor, version: FrameworkVersion, effective_from: datetime.date
+) -> FrameworkVersion:
+    """Put a draft in force from `effective_from`: from then on every figure and page follows
+    its requirements. The date may not fall on or before that of the latest published version
+    (a published version is never rewritten, nor is the past it governed)."""
+    require(actor, Verb.PUBLISH_FRAMEWORK)
+    version = FrameworkVersion.objects.select_for_update().get(pk=version.pk)
+    if version.published:
+        raise ValidationError(_("Version %(code)s is already published.") % {"code": version.code})
+    if not version.requirements.exists():
+        raise ValidationError(_("A version without requirements cannot be published."))
+    latest = FrameworkVersion.objects.published().order_by("-effective_from").first()
+    if latest is not None and effective_from <= latest.effective_from:
+        raise ValidationError(
+            {
+                "effective_from": _(
+                    "Choose a date after %(date)s, when version %(code)s took effect."
+                )
+                % {"date": latest.effective_from.isoformat(), "code": latest.code}
+            }
+        )
+    version.effective_from = effective_from
+    version.published = True
+    write(actor=actor, obj=version, message=f"Published, in force from {effective_from}")
+    report(Change(common_matrix=True))
+    return version
+
+
+@dataclass
+class CaseImport:
+    """What a CASE import did: the reading of the package (what maps and what does not) and
+    the draft written from it (None on a dry run, or when no requirement maps)."""
+
+    reading: CaseReading
+    version: FrameworkVersion | None
+
+
+@transaction.atomic
+def import_case_version(
+    *,
+    actor: Actor,
+    data: Any,
+    code: str = "",
+    title: str = "",
+    dry_run: bool = False,
+) -> CaseImport:
+    """A CASE package (1.1, or 1.0 as OpenSALT writes it) read against the matrix, and its
+    requirements written as a new draft version. Areas, levels and categories are recognised,
+    never created or renamed: they come with the framework file. Raises `CasePackageError`
+    for a file that is not a CASE package."""
+    require(actor, Verb.PUBLISH_FRAMEWORK)
+    reading = read_package(data)
+    if dry_run or not reading.requirements:
+        return CaseImport(reading=reading, version=None)
+    version = _write_draft(
+        actor=actor,
+        code=code or _draft_code(reading.version_code or "case"),
+        title=title or reading.document_title or "CASE import",
+        effective_from=None,
+        requirements=[spec.requirement() for spec in reading.requirements],
+        message=f"Imported from CASE {reading.case_version} package "
+        f"{reading.document_identifier}: {reading.summary()}",
+    )
+    return CaseImport(reading=reading, version=version)

@@ -48,7 +48,7 @@ class RequirementInline(ScopedInline):
 
 @admin.register(FrameworkVersion)
 class FrameworkVersionAdmin(ScopedModelAdmin):
-    list_display = ["code", "title", "effective_from"]
+    list_display = ["code", "title", "effective_from", "published"]
     inlines = [RequirementInline]
 
 

@@ -69,20 +69,43 @@ class CompetencyArea(TranslatedFields):
         return self.local_title
 
 
+class FrameworkVersionQuerySet(models.QuerySet["FrameworkVersion"]):
+    def published(self) -> FrameworkVersionQuerySet:
+        """The versions that can be in force: every question "which version applies on this
+        date" starts here, so that a draft never changes a figure or a page."""
+        return self.filter(published=True)
+
+    def drafts(self) -> FrameworkVersionQuerySet:
+        return self.filter(published=False)
+
+
 class FrameworkVersion(models.Model):
-    """One published state of the common matrix. A new version never rewrites an older one:
-    the version in force on a date is the latest one effective on or before it."""
+    """One state of the common matrix. A published version is never rewritten: the version in
+    force on a date is the latest published one effective on or before it. A draft (prepared by
+    the coordinator, or imported from a CASE package) applies nowhere until it is published
+    (`framework.actions.publish_version`); its `effective_from` is only proposed until then."""
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     title = models.CharField(_("title"), max_length=200)
-    effective_from = models.DateField(_("effective from"), unique=True)
+    effective_from = models.DateField(_("effective from"))
+    published = models.BooleanField(_("published"), default=True)
     notes = models.TextField(_("notes"), blank=True)
+
+    objects = FrameworkVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-effective_from"]
         get_latest_by = "effective_from"
         verbose_name = _("framework version")
         verbose_name_plural = _("framework versions")
+        constraints = [
+            # Drafts may propose any date; two published versions never share one.
+            models.UniqueConstraint(
+                fields=["effective_from"],
+                condition=Q(published=True),
+                name="one_published_version_per_day",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} ({self.effective_from:%Y-%m-%d})"

@@ -54,8 +54,12 @@ class Matrix:
 
 
 def version_in_force(on: datetime.date) -> FrameworkVersion | None:
+    """The latest published version effective on or before `on`; drafts never apply."""
     return (
-        FrameworkVersion.objects.filter(effective_from__lte=on).order_by("-effective_from").first()
+        FrameworkVersion.objects.published()
+        .filter(effective_from__lte=on)
+        .order_by("-effective_from")
+        .first()
     )
 
 
