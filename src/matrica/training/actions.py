@@ -87,19 +87,20 @@ def record_module_completions(
     columns = ", ".join(
         ops.quote_name(cast("Field[Any, Any]", completion.get_field(name)).column)
         for name in ("staff_member", "area", "level", "module", "completed_on", "valid_until",
-                     "source", "note", "recorded_at")
+                     "source", "note", "recorded_at", "updated_at")
     )  # fmt: skip
     valid_until = completed_on + relativedelta(months=module.validity_months)
+    now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {completion.db_table} ({columns}) "
-            f"SELECT s.id, cf.area_id, cf.level_id, cf.module_id, %s, %s, %s, '', %s "
+            f"SELECT s.id, cf.area_id, cf.level_id, cf.module_id, %s, %s, %s, '', %s, %s "
             f"FROM {staff.db_table} s, {conferral} cf "
             f"WHERE cf.module_id = %s AND s.id IN ({', '.join(['%s'] * len(staff_ids))}) "
             "RETURNING id, staff_member_id",
             [ops.adapt_datefield_value(completed_on), ops.adapt_datefield_value(valid_until),
-             Completion.Source(source).value, ops.adapt_datetimefield_value(timezone.now()),
-             module.pk, *staff_ids],
+             Completion.Source(source).value, ops.adapt_datetimefield_value(now),
+             ops.adapt_datetimefield_value(now), module.pk, *staff_ids],
         )  # fmt: skip
         rows = cursor.fetchall()
     created = Completion.objects.filter(pk__in=[pk for pk, _staff_id in rows])
