@@ -1,7 +1,8 @@
 """Delivery's lists as CSV or XLSX, written by the one export helper (`matrica.exports`): the
-sessions the calendar covers, a session's roster and a module's trainer pool. Each table is
-built from the same selector as its page, so a file holds what the page shows to the same user,
-every page of it; states and reasons travel as stable codes beside their translated labels."""
+sessions the calendar covers, a session's roster, a module's trainer pool and the module
+catalogue. Each table is built from the same selector as its page, so a file holds what the page
+shows to the same user, every page of it; states and reasons travel as stable codes beside
+their translated labels."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from matrica import exports
 from matrica.delivery.models import Enrolment, TrainingSession
 from matrica.delivery.pool_selectors import PoolTrainer
-from matrica.framework.models import StaffCategory
+from matrica.framework.models import Module, StaffCategory
 from matrica.tenancy.models import Beneficiary, Service
 
 # Why someone is in a module's trainer pool, by stable code.
@@ -116,3 +117,36 @@ def pool_table(module_code: str, trainers: list[PoolTrainer]) -> exports.Table:
     return exports.Table(
         header=pool_header(), rows=pool_rows(module_code, trainers), title=_("The pool")
     )
+
+
+def modules_header() -> list[str]:
+    return [
+        _("Module code"), _("Module"), _("Administration code"), _("Hours"),
+        _("Validity (months)"), _("Confers"), _("Delivery modes"), _("Delivery mode codes"),
+        _("Language codes"), _("Joint prison and probation delivery"),
+        _("Attendance needed for completion"), _("Prerequisites (any one of)"),
+    ]  # fmt: skip
+
+
+def modules_rows(modules: QuerySet[Module]) -> Iterator[list[Any]]:
+    """One line per module, as the catalogue lists them: the common ones (no administration
+    code), then each administration's. `modules` comes from `module_details` (conferrals and
+    prerequisites prefetched: a fixed number of queries). What a module confers is written as
+    the page writes it (`RAD-A`), prerequisites and delivery modes by their codes; joint 1 or
+    0; attendance in percent."""
+    modes = dict(Module.DeliveryMode.choices)
+    for module in modules:
+        known = [mode for mode in module.delivery_modes if mode in modes]
+        yield [
+            module.code, module.local_title,
+            module.beneficiary.code if module.beneficiary else "", module.hours,
+            module.validity_months,
+            " ".join(f"{c.area.code}-{c.level.code}" for c in module.conferrals.all()),
+            ", ".join(str(modes[mode]) for mode in known), " ".join(known),
+            " ".join(module.languages), int(module.joint_delivery), module.attendance_threshold,
+            " ".join(prerequisite.code for prerequisite in module.prerequisites_any_of.all()),
+        ]  # fmt: skip
+
+
+def modules_table(modules: QuerySet[Module]) -> exports.Table:
+    return exports.Table(header=modules_header(), rows=modules_rows(modules), title=_("Modules"))

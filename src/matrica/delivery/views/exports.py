@@ -1,11 +1,13 @@
 """Downloads beside delivery's pages: the calendar's sessions (`export.<format>`), a session's
-roster (`<pk>/roster.<format>`) and a module's trainer pool (`modules/<pk>/trainers/
-export.<format>`). Each fetches through the page's own scope and permission (404 or 403 like the
-page) and takes the page's filters; files that name people are on the audit trail."""
+roster (`<pk>/roster.<format>`), a module's trainer pool (`modules/<pk>/trainers/
+export.<format>`) and the module catalogue (`modules/export.<format>`). Each fetches through
+the page's own scope and permission (404 or 403 like the page) and takes the page's filters;
+files that name people are on the audit trail."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path
@@ -22,6 +24,7 @@ from matrica.delivery.models import Enrolment
 from matrica.delivery.pool_selectors import pool_with_reasons
 from matrica.delivery.views.pool import _planned_module
 from matrica.delivery.views.sessions import _visible_sessions, calendar_span, shows_names
+from matrica.framework.selectors import module_details
 from matrica.http import AuthenticatedHttpRequest
 from matrica.tenancy.models import Beneficiary
 
@@ -91,8 +94,23 @@ def pool_export(request: AuthenticatedHttpRequest, pk: int, file_format: str) ->
     )
 
 
+@require_GET
+@login_required
+def modules_export(request: AuthenticatedHttpRequest, file_format: str) -> HttpResponse:
+    """Every module the catalogue lists to this user, common ones first, then each
+    administration's national modules: no names, so not audited."""
+    _format(file_format)
+    modules = module_details(request.user).order_by(
+        F("beneficiary__code").asc(nulls_first=True), "code"
+    )
+    return exports.download(
+        tables.modules_table(modules), file_format, ["modules", timezone.localdate()]
+    )
+
+
 urlpatterns: list[URLPattern] = [
     path("export.<str:file_format>", calendar_export, name="calendar_export"),
     path("<int:pk>/roster.<str:file_format>", roster_export, name="roster_export"),
     path("modules/<int:pk>/trainers/export.<str:file_format>", pool_export, name="pool_export"),
+    path("modules/export.<str:file_format>", modules_export, name="modules_export"),
 ]
