@@ -1,6 +1,6 @@
 """Knowledge tests: a session's evaluation page (each participant's scores and gain, the paper
 scores form, the participant's own tests and feedback), taking a test on a phone, and a
-module's question bank.
+module's question bank (and its CSV or XLSX).
 
 Thin like every page here: fetch through the user's scope (404 out of it), ask the permission
 the action asks (403 for a role without it), parse, call the action and show its refusal."""
@@ -14,13 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from matrica import disclosure
+from matrica import disclosure, exports
 from matrica.delivery.models import Enrolment, TrainingSession
 from matrica.evaluation import actions, selectors
+from matrica.evaluation import exports as tables
 from matrica.evaluation.forms import PassMarkForm, QuestionForm, ScoresForm, TakeTestForm
 from matrica.evaluation.models import FeedbackAnswer, ModuleTest, Question, TestResult
 from matrica.framework.models import Module
@@ -203,9 +204,11 @@ def test_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "evaluation/test_list.html", {"rows": rows})
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def test_bank(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+def _bank(
+    request: AuthenticatedHttpRequest, code: str
+) -> tuple[Module, int | None, ModuleTest | None]:
+    """The module, whose test the user edits (`bank_owner`) and that test if it exists yet:
+    404 for a module out of reach, 403 for a user who may not edit tests."""
     module = get_object_or_404(Module.objects.visible_to(request.user), code=code)
     owner = bank_owner(request.user)
     verb = Verb.PUBLISH_FRAMEWORK if owner is None else Verb.PLAN_TRAINING
@@ -213,7 +216,14 @@ def test_bank(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     if owner is None and module.beneficiary_id is not None:
         raise Http404  # an administration's own module has no common test
     lookup = {"beneficiary_id": owner} if owner else {"beneficiary__isnull": True}
-    test = ModuleTest.objects.filter(module=module, **lookup).first()
+    test = ModuleTest.objects.filter(module=module, **lookup).select_related("beneficiary").first()
+    return module, owner, test
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def test_bank(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    module, owner, test = _bank(request, code)
     common = (
         None
         if owner is None
@@ -257,6 +267,21 @@ def test_bank(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     return render(request, "evaluation/test_bank.html", context)
 
 
+@require_GET
+@login_required
+def test_bank_export(
+    request: AuthenticatedHttpRequest, code: str, file_format: str
+) -> HttpResponse:
+    """The test the question bank page edits, every question and answer, for those who may
+    edit it (as the page); no names, so not audited."""
+    if file_format not in exports.FORMATS:
+        raise Http404
+    module, _owner, test = _bank(request, code)
+    return exports.download(
+        tables.test_table(module, test), file_format, ["test", module.code, timezone.localdate()]
+    )
+
+
 @login_required
 @require_POST
 def remove_question(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -276,5 +301,6 @@ urlpatterns: list[URLPattern] = [
     path("sessions/<int:pk>/scores/", record_scores, name="record_scores"),
     path("tests/", test_list, name="tests"),
     path("tests/<str:code>/", test_bank, name="test_bank"),
+    path("tests/<str:code>/export.<str:file_format>", test_bank_export, name="test_bank_export"),
     path("questions/<int:pk>/remove/", remove_question, name="remove_question"),
 ]
