@@ -18,8 +18,45 @@ from matrica.api import endpoints
 from matrica.api.auth import TokenAuth
 from matrica.api.problems import RateLimited, problem
 
+# The problems every route may answer with (problems.py), documented once for all of them.
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {},
+    },
+}
+PROBLEMS = {
+    "400": "The change was refused, or a parameter is wrong (see detail and errors).",
+    "401": "No token, or an unknown, expired or revoked one.",
+    "403": "Your role may not do this.",
+    "404": "No such record, or one outside your scope.",
+    "422": "The request does not match this schema (see errors).",
+    "429": "The token's rate is used up (see Retry-After).",
+}
+
 
 class MatricaApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        schema["components"].setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        problem_content = {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }
+        for path in schema["paths"].values():
+            for operation in path.values():
+                responses = operation.setdefault("responses", {})
+                for code, description in PROBLEMS.items():
+                    responses.setdefault(
+                        code, {"description": description, "content": problem_content}
+                    )
+        return schema
+
     def create_response(
         self, request: HttpRequest, data: Any, *args: Any, status: int | None = None, **kwargs: Any
     ) -> HttpResponse:

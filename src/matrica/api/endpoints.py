@@ -293,10 +293,11 @@ def institutions(request: HttpRequest, administration: str | None = None) -> Any
     rows = Institution.objects.visible_to(request.user)
     if administration:
         rows = rows.filter(beneficiary__code=administration.upper())
-    return rows.order_by("beneficiary__code", "name").values(
+    listed = rows.order_by("beneficiary__code", "name").values(
         "id", "name", "kind", "city", administration=F("beneficiary__code"),
-        service=F("service__kind"),
+        service_kind=F("service__kind"),
     )  # fmt: skip
+    return [{**row, "service": row["service_kind"]} for row in listed]
 
 
 # Staff -----------------------------------------------------------------------------------------

@@ -134,6 +134,15 @@ def test_staff_are_scoped_like_the_pages_and_out_of_scope_is_404(client, world: 
     }
 
 
+def test_institutions_and_administrations_in_scope(client, world: World) -> None:
+    token = token_for(world["RS"].users["national_admin"])
+    rows = get(client, "/institutions", token).json()
+    assert {(row["administration"], row["name"], row["service"]) for row in rows} == {
+        ("RS", "RS prison", "prison"), ("RS", "RS probation office", "probation"),
+    }  # fmt: skip
+    assert get(client, "/administrations", token).json() == [{"code": "RS", "name": "Serbia"}]
+
+
 def test_a_staff_members_token_sees_only_their_own_record(client, world: World) -> None:
     token = token_for(world["RS"].users["staff"])
     items = get(client, "/staff", token).json()["items"]
