@@ -37,13 +37,13 @@ def token_for(user: Any, days: int = 30) -> str:
     return actions.create_token(actor=user, name="HR system", days=days)[1]
 
 
-def get(client, path: str, token: str | None, **headers: str):  # type: ignore[no-untyped-def]
+def get(client, path: str, token: str | None, **headers: str):
     if token:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     return client.get(f"/api{path}", **headers)
 
 
-def send(client, method: str, path: str, token: str, body: dict[str, Any]):  # type: ignore[no-untyped-def]
+def send(client, method: str, path: str, token: str, body: dict[str, Any]):
     return getattr(client, method)(
         f"/api{path}", body, content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {token}",

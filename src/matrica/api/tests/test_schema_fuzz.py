@@ -23,7 +23,7 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 
 @pytest.fixture
-def connection_kept():  # type: ignore[no-untyped-def]
+def connection_kept():
     """The WSGI app is called directly: like Django's test client, keep the test's database
     connection (and its transaction) open across requests."""
     request_started.disconnect(close_old_connections)
@@ -34,7 +34,7 @@ def connection_kept():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def token(world, settings, connection_kept):  # type: ignore[no-untyped-def]
+def token(world, settings, connection_kept):
     settings.MATRICA_API_RATE = "100000/1m"
     return actions.create_token(actor=world["RS"].users["national_admin"], name="fuzz", days=30)[1]
 
@@ -45,7 +45,7 @@ def token(world, settings, connection_kept):  # type: ignore[no-untyped-def]
     max_examples=15, deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )  # fmt: skip
-def test_every_route_answers_as_its_schema_says(case, token):  # type: ignore[no-untyped-def]
+def test_every_route_answers_as_its_schema_says(case, token):
     response = case.call(headers={"Authorization": f"Bearer {token}"})
     assert response.status_code < 500, response.text
     if str(response.status_code) in PROBLEMS:
