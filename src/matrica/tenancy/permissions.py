@@ -37,6 +37,8 @@ class Verb(StrEnum):
     REOPEN_SESSION = "reopen_session"  # take back a closed session's completions
     MANAGE_TEAMS = "manage_teams"  # multi-disciplinary teams and their members
     CURATE_LIBRARY = "curate_library"  # resources: the common ones (coordinator), national ones
+    MANAGE_CURRICULUM = "manage_curriculum"  # the courses an administration runs, on the matrix
+    RUN_SURVEYS = "run_surveys"  # training-needs survey campaigns
 
 
 GRANTS: dict[str, frozenset[Verb]] = {
@@ -57,6 +59,8 @@ GRANTS: dict[str, frozenset[Verb]] = {
             Verb.REOPEN_SESSION,
             Verb.MANAGE_TEAMS,
             Verb.CURATE_LIBRARY,
+            Verb.MANAGE_CURRICULUM,
+            Verb.RUN_SURVEYS,
         }
     ),
     Role.TRAINING_MANAGER: frozenset(
@@ -68,6 +72,8 @@ GRANTS: dict[str, frozenset[Verb]] = {
             Verb.RECORD_ATTENDANCE,
             Verb.MANAGE_TEAMS,
             Verb.CURATE_LIBRARY,
+            Verb.MANAGE_CURRICULUM,
+            Verb.RUN_SURVEYS,
         }
     ),
     # Institution managers keep their own institution's teams (the actions check the place).
