@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "matrica.curricula",
     "matrica.surveys",
     "matrica.imports",
+    "matrica.xapi",
     "matrica.compliance",
     "matrica.delivery",
     "matrica.evaluation",

@@ -55,6 +55,7 @@ urlpatterns = [
     path("surveys/", include("matrica.surveys.urls")),
     path("needs/", include("matrica.needs.urls")),
     path("imports/", include("matrica.imports.urls")),
+    path("xapi/", include("matrica.xapi.urls")),
     path("delivery/", include("matrica.delivery.urls")),
     path("evaluation/", include("matrica.evaluation.urls")),
     path("credentials/", include("matrica.credentials.urls")),

@@ -11,7 +11,9 @@ own transaction, what it changed. Nothing is inferred from model classes or sign
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,7 +67,46 @@ def listen(listener: Listener) -> None:
 
 def report(change: Change) -> None:
     """Tell every listener, inside the caller's transaction: the change and its consequences
-    commit or roll back together."""
+    commit or roll back together. Inside `deferred()`, kept until the block ends."""
+    pending = _deferred.get()
+    if pending is not None:
+        pending.append(change)
+        return
     if change:
         for listener in _listeners:
             listener(change)
+
+
+_deferred: ContextVar[list[Change] | None] = ContextVar("deferred_changes", default=None)
+
+
+def merged(changes: Sequence[Change]) -> Change:
+    """One change covering all of `changes` (the earliest `since`; None if any has none)."""
+    sinces = [change.since for change in changes]
+    return Change(
+        people=frozenset().union(*(c.people for c in changes)),
+        administrations=frozenset().union(*(c.administrations for c in changes)),
+        common_matrix=any(c.common_matrix for c in changes),
+        forgotten=frozenset().union(*(c.forgotten for c in changes)),
+        sessions=frozenset().union(*(c.sessions for c in changes)),
+        actor=next((c.actor for c in changes if c.actor is not None), None),
+        since=None if None in sinces or not sinces else min(d for d in sinces if d is not None),
+    )
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Report the changes made inside the block once, together, when it ends (still inside the
+    caller's transaction; nothing if it raises): a batch of many small writes, such as the
+    (module, date) groups of an xAPI batch, redoes its people's figures once, not per write."""
+    if _deferred.get() is not None:  # a caller already defers
+        yield
+        return
+    pending: list[Change] = []
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    if pending:
+        report(merged(pending))
