@@ -280,8 +280,9 @@ def parse(value: Any, *, source_key: str, now: datetime.datetime) -> Parsed:
         statement_id=statement_id, raw=raw, actor_key=actor_key,
         actor_name=str(statement["actor"].get("name", ""))[:200], verb=verb,
         activity_id=activity_id, activity_name=activity_name, timestamp=timestamp,
-        evidence=bool(activity_id) and (
-            (verb == COMPLETED and success is not False) or verb == PASSED
-        ),
-        uncompleted=bool(activity_id) and verb == UNCOMPLETED,
+        # Only an identified learner's completion of an activity can be evidence (not a
+        # group's without an identifier, nor a statement about a statement).
+        evidence=bool(activity_id and actor_key)
+        and ((verb == COMPLETED and success is not False) or verb == PASSED),
+        uncompleted=bool(activity_id and actor_key) and verb == UNCOMPLETED,
     )  # fmt: skip

@@ -13,6 +13,7 @@ import re
 import uuid
 from typing import Any
 
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -89,7 +90,12 @@ def _get(request: HttpRequest, source: Source) -> HttpResponse:
 
 def _receive(source: Source, statements: list[Any]) -> HttpResponse | list[str]:
     try:
-        return actions.receive_statements(source=source, statements=statements)
+        try:
+            return actions.receive_statements(source=source, statements=statements)
+        except IntegrityError:
+            # The same batch arrived twice at once and the other copy was stored first: read
+            # again, it is now a resend (accepted, or a conflict).
+            return actions.receive_statements(source=source, statements=statements)
     except actions.BatchRefused as refused:
         return _error(
             400, f"Statement {refused.index}: {refused.invalid}", statement=refused.index,
