@@ -86,7 +86,7 @@ class BaseCellFormSet(forms.BaseFormSet):
         }  # fmt: skip
         for form in self.forms:
             for name, options in choices.items():
-                form.fields[name].choices = options  # type: ignore[attr-defined]
+                form.fields[name].choices = options
 
     def cells(self) -> list[Cell]:
         return [cell for form in self.forms if (cell := form.cell()) is not None]

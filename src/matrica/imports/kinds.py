@@ -1,5 +1,5 @@
-"""What can be imported, and by which action: the staff roster and past evidence. The command,
-the upload page and the tests all go through this table."""
+"""What can be imported, and by which action: the staff roster, past evidence and the
+curriculum inventory. The command, the upload page and the tests all go through this table."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 
+from matrica.curricula import imports as curriculum_imports
 from matrica.imports.models import ImportRun
 from matrica.staff import imports as staff_imports
 from matrica.tabular import Column
@@ -34,5 +35,9 @@ KINDS = {
     "completions": Kind(
         "completions", ImportRun.Kind.COMPLETIONS.label, evidence_imports.COLUMNS,
         evidence_imports.import_completions, Verb.RECORD_EVIDENCE,
+    ),
+    "curriculum": Kind(
+        "curriculum", ImportRun.Kind.CURRICULUM.label, curriculum_imports.COLUMNS,
+        curriculum_imports.import_courses, Verb.MANAGE_CURRICULUM,
     ),
 }  # fmt: skip

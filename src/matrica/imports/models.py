@@ -23,6 +23,7 @@ class ImportRun(models.Model):
     class Kind(models.TextChoices):
         STAFF = "staff", _("Staff roster")
         COMPLETIONS = "completions", _("Past evidence")
+        CURRICULUM = "curriculum", _("Curriculum inventory")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     beneficiary = models.ForeignKey(
