@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from matrica.framework.models import Module
@@ -102,7 +103,12 @@ def source(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _done(request: AuthenticatedHttpRequest, item: Source, recorded: int) -> HttpResponse:
     messages.success(
         request,
-        _("Saved. %(count)d waiting statements became evidence.") % {"count": recorded},
+        ngettext(
+            "Saved. %(count)d waiting statement became evidence.",
+            "Saved. %(count)d waiting statements became evidence.",
+            recorded,
+        )
+        % {"count": recorded},
     )
     return redirect("xapi:source", item.pk)
 

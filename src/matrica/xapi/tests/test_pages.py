@@ -58,6 +58,11 @@ def test_a_source_can_not_be_created_for_another_administration(client, world):
     assert not Source.objects.exists()
 
 
+def test_the_staff_list_leads_managers_to_the_sources(client, world):
+    login_as(client, world, "RS:training_manager")
+    assert "/xapi/sources/" in client.get("/staff/").content.decode()
+
+
 def test_anonymous_visitors_are_sent_to_log_in(client, world):
     assert client.get("/xapi/sources/").status_code == 302
 
@@ -117,7 +122,7 @@ def test_resolving_from_the_page_records_the_waiting_evidence(client, world, pla
         },
         follow=True,
     )
-    assert "1 waiting statements became evidence" in response.content.decode()
+    assert "1 waiting statement became evidence" in response.content.decode()
     assert Completion.objects.filter(staff_member=person, module=module).exists()
     assert response.context["actors"] == []
     assert response.context["activities"] == []
