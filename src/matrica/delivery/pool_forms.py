@@ -186,7 +186,12 @@ class AuthoriseTrainerForm(forms.Form):
         field.queryset = people
         listed = list(shown[:PEOPLE_SHOWN])
         chosen = self.data.get("staff_member") if self.is_bound else None
-        if chosen and str(chosen).isdigit() and all(str(p.pk) != chosen for p in listed):
+        if (
+            chosen
+            and str(chosen).isascii()
+            and str(chosen).isdigit()
+            and all(str(p.pk) != chosen for p in listed)
+        ):
             listed += list(people.filter(pk=int(chosen)))  # keep the choice on a refused post
         field.widget.choices = [("", field.empty_label)] + [
             (person.pk, field.label_from_instance(person)) for person in listed

@@ -172,7 +172,13 @@ class Filters:
         """From a request's GET: unknown or malformed values are ignored."""
 
         def ids(name: str) -> list[int]:
-            return sorted({int(v) for v in params.getlist(name) if v.isdigit() and len(v) < 10})
+            return sorted(
+                {
+                    int(v)
+                    for v in params.getlist(name)
+                    if v.isascii() and v.isdigit() and len(v) < 10
+                }
+            )
 
         languages = {code for code, _name in settings.LANGUAGES}
         return cls(

@@ -168,7 +168,7 @@ def add_member(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if data is not None:
         chosen = data.get("staff_member", "")
         people = selectors.member_candidates(request.user, team, "", limit=None).filter(
-            pk__in=[int(chosen)] if chosen.isdigit() else []
+            pk__in=[int(chosen)] if chosen.isascii() and chosen.isdigit() else []
         )
     else:
         people = selectors.member_candidates(request.user, team, query)
