@@ -620,6 +620,71 @@ def publish_version(
     return version
 
 
+def _editable_draft(version: FrameworkVersion) -> FrameworkVersion:
+    """The draft, locked for the change; a published version is refused (it is never
+    rewritten: its figures and the past it governed stay as they were)."""
+    locked = FrameworkVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.published:
+        raise ValidationError(
+            _("Version %(code)s is published and cannot be changed: change a draft instead.")
+            % {"code": locked.code}
+        )
+    return locked
+
+
+@transaction.atomic
+def change_draft_requirement(
+    *,
+    actor: Actor,
+    version: FrameworkVersion,
+    area: CompetencyArea,
+    category: StaffCategory,
+    level: Level,
+    refresher_months: int,
+    deadline_months: int,
+) -> Requirement:
+    """Set one cell of a draft: the required level, refresher interval and deadline of
+    (area, category), added where the draft has no requirement there. Coordinator only; a draft
+    changes no figure, so nothing is reported until it is published."""
+    require(actor, Verb.PUBLISH_FRAMEWORK)
+    draft = _editable_draft(version)
+    requirement = Requirement.objects.filter(version=draft, area=area, category=category).first()
+    added = requirement is None
+    if requirement is None:
+        requirement = Requirement(version=draft, area=area, category=category)
+    requirement.level = level
+    requirement.refresher_months = refresher_months
+    requirement.deadline_months = deadline_months
+    verb = "added" if added else "changed"
+    write(
+        actor=actor,
+        obj=requirement,
+        message=f"Draft {draft.code}: cell {area.code}×{category.code} {verb}",
+    )
+    return requirement
+
+
+@transaction.atomic
+def remove_draft_requirement(
+    *, actor: Actor, version: FrameworkVersion, area: CompetencyArea, category: StaffCategory
+) -> None:
+    """Take one cell out of a draft: the draft asks nothing of the category in the area.
+    Coordinator only; refused on a published version and on a cell the draft does not have."""
+    require(actor, Verb.PUBLISH_FRAMEWORK)
+    draft = _editable_draft(version)
+    requirement = Requirement.objects.filter(version=draft, area=area, category=category).first()
+    if requirement is None:
+        raise ValidationError(
+            _("Draft %(code)s has no requirement for %(area)s × %(category)s.")
+            % {"code": draft.code, "area": area.code, "category": category.code}
+        )
+    delete_audited(
+        actor=actor,
+        obj=requirement,
+        message=f"Draft {draft.code}: cell {area.code}×{category.code} removed",
+    )
+
+
 @dataclass
 class CaseImport:
     """What a CASE import did: the reading of the package (what maps and what does not) and
