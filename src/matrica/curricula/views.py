@@ -39,11 +39,14 @@ def _manages(request: AuthenticatedHttpRequest, beneficiary_id: int | None) -> b
 @allowed_if(reads_inventory)
 def course_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     courses = courses_visible_to(request.user)
-    administrations = Beneficiary.objects.visible_to(request.user).filter(
-        pk__in=Course.objects.visible_to(request.user).values("beneficiary")
+    administrations = list(
+        Beneficiary.objects.visible_to(request.user)
+        .filter(pk__in=Course.objects.visible_to(request.user).values("beneficiary"))
+        .order_by("code")
     )
+    # Only a code offered in the menu filters: anything else typed into the address shows all.
     chosen = request.GET.get("administration", "")
-    if chosen:
+    if chosen in {administration.code for administration in administrations}:
         courses = courses.filter(beneficiary__code=chosen)
     kind = request.GET.get("kind", "")
     if kind in Course.Kind.values:
@@ -53,7 +56,7 @@ def course_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "page": paginate(request, courses),
         "query": query_without_page(request),
-        "administrations": administrations if administrations.count() > 1 else [],
+        "administrations": administrations if len(administrations) > 1 else [],
         "chosen": chosen,
         "kinds": Course.Kind.choices,
         "kind": kind,

@@ -188,3 +188,11 @@ def test_the_form_page_reads_the_matrix_once(client, world, django_assert_max_nu
     login_as(client, world, "RS:national_admin")
     with django_assert_max_num_queries(14):
         assert client.get(reverse("curricula:change", args=[course.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["\x00", "XX", "' OR 1=1 --", "9" * 30])
+def test_a_filter_value_no_menu_offers_shows_everything(client, world, courses, value):
+    login_as(client, world, "coordinator")
+    response = client.get(reverse("curricula:list"), {"administration": value, "kind": value})
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == 2
