@@ -22,6 +22,7 @@ from matrica.accounts.models import User
 from matrica.audit.models import AuditEvent
 from matrica.audit.services import record
 from matrica.demo import delivery
+from matrica.demo.curricula import build_curricula, wipe_curricula
 from matrica.demo.delivery import wipe_delivery
 from matrica.demo.evaluation import build_evaluation, wipe_evaluation
 from matrica.framework.actions import load_framework
@@ -84,6 +85,7 @@ def wipe_demo() -> None:
     demo = Beneficiary.objects.filter(is_demo=True)
     User.objects.filter(is_demo=True).delete()
     wipe_evaluation(demo)
+    wipe_curricula(demo)
     wipe_delivery(demo)
     Completion.objects.filter(staff_member__beneficiary__in=demo).delete()
     StaffRole.objects.filter(staff_member__beneficiary__in=demo).delete()
@@ -542,6 +544,7 @@ def build_demo(
         # people behind them were given a history of their own).
         sessions = delivery.build_delivery(showcases, scale=scale, rng=rng, today=today)
         certificates = build_evaluation(rng=rng, today=today)
+        build_curricula(Beneficiary.objects.filter(is_demo=True))
         summary = DemoSummary(
             administrations=len(structures),
             institutions=sum(len(i) for _, i in structures.values()),
