@@ -51,6 +51,7 @@ bench: install
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.library
 	$(BIN)/python -m benchmarks.imports
+	$(BIN)/python -m benchmarks.plans
 	$(BIN)/python -m benchmarks.xapi
 
 clean:

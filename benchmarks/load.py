@@ -32,6 +32,7 @@ BATCH = 50_000
 
 
 NULLABLE = ("leaving_date",)  # an empty field is NULL
+UPDATED = ("staff", "completion")  # tables with an `updated_at` (what API clients sync on)
 
 
 def _rows(
@@ -55,6 +56,9 @@ def load(folder: Path) -> None:
             names = [*columns, *fixed]
             if name == "completion":
                 names.append("recorded_at")
+                constants.append(now)
+            if name in UPDATED:  # `auto_now`, which a raw load must fill in itself
+                names.append("updated_at")
                 constants.append(now)
             booleans = {columns.index("active")} if "active" in columns else set()
             nullable = {columns.index(column) for column in NULLABLE if column in columns}
