@@ -12,7 +12,6 @@ secondary suppression protects a column that the total would give back.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -198,13 +197,13 @@ def campaign_results(campaign: Campaign) -> Results:
         )
         .order_by()
     )
-    per_cell: dict[tuple[int, int], Cell] = defaultdict()
-    for row in figures:
-        per_cell[(row["area_id"], row["response__category_id"])] = Cell(
+    results.cells = {
+        (row["area_id"], row["response__category_id"]): Cell(
             answers=row["answers"],
             mean_confidence=_mean(row["mean"]),
             wants_training=row["wish"],
             frequencies={code: row[f"f_{code}"] for code in Frequency.values},
         )
-    results.cells = dict(per_cell)
+        for row in figures
+    }
     return results

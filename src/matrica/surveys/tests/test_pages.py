@@ -49,8 +49,8 @@ def urls(opened: Campaign) -> dict[str, tuple]:
                              {"RS national_admin": 404, "RS training_manager": 404,
                               "coordinator": 404, "ME national_admin": 404,
                               "ME training_manager": 404}, 403),
-        # Closing is refused in place (a message) for RS; the campaign stays open for the
-        # other rows of the table, since the refusal changes nothing… except RS's own: see below.
+        # The campaign is open already: RS's roles are refused in place (a message, back to the
+        # campaign's page), so it stays open for every row of the table.
         "open": ("post", reverse("surveys:open", args=[pk]),
                  {"RS national_admin": 302, "RS training_manager": 302,
                   "ME national_admin": 404, "ME training_manager": 404}, 403),
