@@ -25,6 +25,7 @@ from matrica.demo import delivery
 from matrica.demo.curricula import build_curricula, wipe_curricula
 from matrica.demo.delivery import wipe_delivery
 from matrica.demo.evaluation import build_evaluation, wipe_evaluation
+from matrica.demo.surveys import build_surveys, wipe_surveys
 from matrica.framework.actions import load_framework
 from matrica.framework.models import FrameworkVersion, Module, StaffCategory
 from matrica.staff.demo_region import (
@@ -85,6 +86,7 @@ def wipe_demo() -> None:
     demo = Beneficiary.objects.filter(is_demo=True)
     User.objects.filter(is_demo=True).delete()
     wipe_evaluation(demo)
+    wipe_surveys(demo)
     wipe_curricula(demo)
     wipe_delivery(demo)
     Completion.objects.filter(staff_member__beneficiary__in=demo).delete()
@@ -545,6 +547,7 @@ def build_demo(
         sessions = delivery.build_delivery(showcases, scale=scale, rng=rng, today=today)
         certificates = build_evaluation(rng=rng, today=today)
         build_curricula(Beneficiary.objects.filter(is_demo=True))
+        build_surveys(rng=rng, today=today)
         summary = DemoSummary(
             administrations=len(structures),
             institutions=sum(len(i) for _, i in structures.values()),
