@@ -313,3 +313,22 @@ def test_a_plan_too_large_for_one_form_is_reviewed_module_by_module(
     accept = reverse("needs:plan_accept", kwargs={"code": "RS"}) + f"?start={START.isoformat()}"
     assert client.post(accept, {}).status_code == 400
     assert not TrainingSession.objects.exists()
+
+
+def test_the_plans_address_leads_a_planner_to_their_own_administration(client, world, niš):
+    login_as(client, world, "RS:national_admin")
+    response = client.get(reverse("needs:plan_index"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("needs:plan", kwargs={"code": "RS"})
+
+
+def test_a_superuser_chooses_the_administration(client, world, niš):
+    client.force_login(world.superuser)
+    response = client.get(reverse("needs:plan_index"))
+    assert response.status_code == 200
+    assert reverse("needs:plan", kwargs={"code": "ME"}) in response.content.decode()
+
+
+def test_a_role_that_does_not_plan_is_refused_the_plans_address(client, world, niš):
+    login_as(client, world, "RS:institution_manager")
+    assert client.get(reverse("needs:plan_index")).status_code == 403
