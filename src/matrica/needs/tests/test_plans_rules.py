@@ -149,7 +149,7 @@ def test_sessions_take_the_earliest_days_a_trainer_is_free():
 def test_a_trainer_delivers_no_more_sessions_a_month_than_the_limit():
     sessions = plan([need(1, FLO, 100, (RAD, PRACTITIONER))], trainers=pool(TRAINER))
 
-    per_month = defaultdict(int)
+    per_month: defaultdict[tuple[int | None, int], int] = defaultdict(int)
     for session in sessions:
         per_month[(session.trainer_id, session.days[0].month)] += 1
     assert len(sessions) == 5
@@ -251,13 +251,13 @@ def test_every_place_goes_to_someone_who_needs_the_module(groups, capacity):
     rules = Rules(start=MONDAY, end=datetime.date(2027, 6, 30), capacity=capacity)
     sessions = plan(groups, rules=rules)
 
-    seats = defaultdict(int)
+    seats: defaultdict[tuple[int, int, int], int] = defaultdict(int)
     for session in sessions:
         assert 1 <= session.capacity <= capacity
         for s in session.seats:
             seats[(session.module.id, s.institution_id, s.category_id)] += s.count
     # the people who need each module: a person per group, once per module of their cover
-    needing = defaultdict(int)
+    needing: defaultdict[tuple[int, int, int], int] = defaultdict(int)
     for group in groups:
         for module_id in cover(group.needs, MODULES):
             module = next(m for m in MODULES if m.id == module_id)
