@@ -3,7 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from matrica.tenancy.permissions import may_read_audit
+from matrica.tenancy.permissions import Verb, holds, may_read_audit
 from matrica.tenancy.roles import DASHBOARD_ROLES, Role
 
 
@@ -17,7 +17,15 @@ def role(request: HttpRequest) -> dict[str, Any]:
         "user_sees_people": user.is_superuser or user.role != Role.COORDINATOR,
         "user_sees_dashboards": user.is_superuser or user.role in DASHBOARD_ROLES,
         "user_teams_url": _teams_url(user),
+        "user_plans_needs": user.is_superuser
+        or user.role == Role.COORDINATOR
+        or any(holds(user, verb) for verb in NEEDS_VERBS),
     }
+
+
+# Who finds "Needs and strengths" in the main menu (needs/views_index.py says which of its
+# pages each role sees).
+NEEDS_VERBS = (Verb.MANAGE_CURRICULUM, Verb.RUN_SURVEYS, Verb.PLAN_TRAINING)
 
 
 def _teams_url(user: Any) -> str:
