@@ -14,10 +14,13 @@ coordinator; a superuser sees exact figures, as on every page):
   region's year: the rules of the year's delivery report (`evaluation.report`);
 - curriculum coverage counts cells, not people; the one status about people (delivery lag) is
   never derived from a share hidden from the viewer (`needs.coverage`).
+- survey needs are each administration's latest campaign as `surveys.selectors` publishes it
+  (`needs.comparison_surveys`): nothing where its total is suppressed.
 
 Set-based: the compliance figures are the dashboard's few grouped queries, the trend one grouped
-query, the delivery two grouped queries for all five years; coverage is `coverage_matrix` once
-per administration (a handful of queries each, none per cell).
+query, the delivery two grouped queries for all five years; coverage is `coverage_matrix` and
+the survey results `campaign_results` once per administration (a fixed number of queries each,
+none per cell, person or answer).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from matrica.compliance import selectors as compliance
 from matrica.compliance.models import TrendPoint
 from matrica.compliance.scope import ComplianceScope
 from matrica.delivery.models import Enrolment, SessionDay, TrainingSession
+from matrica.needs.comparison_surveys import SurveyNeeds, survey_needs
 from matrica.needs.coverage import Coverage, coverage_matrix
 from matrica.tenancy.models import Beneficiary
 from matrica.tenancy.roles import Role
@@ -119,7 +123,7 @@ class AdministrationRow:
     coverage: CoverageCounts
     compliance: compliance.Indicators | None  # None: nobody with requirements on the date
     delivery: Delivery
-    survey_needs: Any = None  # None: no survey opened by the date, or no surveys yet
+    survey_needs: SurveyNeeds | None = None  # None: no survey opened by the date
 
     @property
     def code(self) -> str:
@@ -156,7 +160,6 @@ class Comparison:
     rows: list[AdministrationRow]
     region: AdministrationRow
     trend: list[TrendLine] = field(default_factory=list)
-    surveys_available: bool = False
 
     @property
     def year(self) -> int:
@@ -281,16 +284,6 @@ def _compliance_by_year(
     return result
 
 
-# Survey needs -----------------------------------------------------------------------------
-
-
-def survey_needs(user: Any, on: datetime.date) -> dict[int, Any] | None:
-    """Survey needs per administration. None while the surveys app gives no results (issue
-    #17, item 3, not yet in): the page and the downloads then say the column is not available
-    yet."""
-    return None
-
-
 # The comparison -------------------------------------------------------------------------
 
 
@@ -379,7 +372,7 @@ def regional_comparison(user: Any, on: datetime.date) -> Comparison:
             coverage=coverage[b.pk],
             compliance=indicators.get(b.pk),
             delivery=delivery_of(b.pk, on.year),
-            survey_needs=needs.get(b.pk) if needs is not None else None,
+            survey_needs=needs.get(b.pk),
         )
         for b in beneficiaries
     ]
@@ -396,5 +389,4 @@ def regional_comparison(user: Any, on: datetime.date) -> Comparison:
         rows=rows,
         region=region,
         trend=[line(b) for b in beneficiaries] + [line(None)],
-        surveys_available=needs is not None,
     )

@@ -87,7 +87,7 @@ def table(comparison: Comparison) -> exports.Table:
                 percent(indicators.front_line_at_level) if indicators else None,
                 percent(indicators.compliant) if indicators else None,
                 indicators.with_overdue.display if indicators else None,
-                survey_cell(row, comparison),
+                survey_cell(row),
                 delivery["sessions"], delivery["joint"], delivery["joint_percent"],
                 delivery["participants"], delivery["hours"],
             ]
@@ -108,9 +108,7 @@ def table(comparison: Comparison) -> exports.Table:
     return exports.Table(header=header, rows=lines, title=_("Regional comparison"))
 
 
-def survey_cell(row: Any, comparison: Comparison) -> str | None:
-    if not comparison.surveys_available:
-        return _("not available yet")
+def survey_cell(row: Any) -> str | None:
     return row.survey_needs.summary() if row.survey_needs is not None else None
 
 

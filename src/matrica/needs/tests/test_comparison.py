@@ -191,7 +191,7 @@ def test_the_page_compares_both_administrations_within_a_query_budget(
     assert "Serbia" in page
     assert "Montenegro" in page
     assert "Survey needs" in page
-    assert "Not available yet" in page
+    assert "No survey yet." in page
     assert "Create a draft" in page
 
 
@@ -257,3 +257,46 @@ def test_the_pdf_is_a_pdf(client, world, delivered):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+# Survey needs --------------------------------------------------------------------------------
+
+
+def surveyed(administration: Any, answering: int, wants_training: bool = True) -> None:
+    """A campaign of the administration's front-line officers, `answering` of them answered."""
+    from matrica.surveys import actions as survey_actions
+    from matrica.surveys.models import Invitation
+    from matrica.surveys.tests.factories import campaign, ratings, respondent
+
+    people = [respondent(administration) for _ in range(answering)]
+    made = campaign(administration, categories=("FLO",))
+    for user in people:
+        invitation = Invitation.objects.get(campaign=made, staff_member=user.staff_member)
+        survey_actions.answer_survey(
+            actor=user, invitation=invitation, ratings=ratings(wants_training=wants_training)
+        )
+
+
+def test_survey_needs_show_answers_and_the_areas_most_asked_for(world):
+    surveyed(world["RS"], 6)
+    comparison = regional_comparison(world.coordinator, today())
+    needs = row(comparison, "RS").survey_needs
+    assert needs is not None
+    assert needs.answered == 6
+    assert [share for _area, share in needs.top_areas] == [100, 100, 100]
+    assert row(comparison, "ME").survey_needs is None  # no survey there
+
+
+def test_survey_needs_of_fewer_than_5_answers_are_hidden(client, world):
+    surveyed(world["ME"], 3)
+    comparison = regional_comparison(world.coordinator, today())
+    needs = row(comparison, "ME").survey_needs
+    assert needs is not None
+    assert needs.suppressed
+    assert needs.top_areas == ()
+    login_as(client, world, "coordinator")
+    response = client.get(reverse("needs:comparison_export", args=["csv"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    column = rows[0].index("Survey needs")
+    montenegro = next(r for r in rows[1:] if r[0] == "comparison" and r[2] == "ME")
+    assert montenegro[column].endswith(HIDDEN)
