@@ -152,6 +152,8 @@ def draft_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Check the code and title of the draft."))
         return redirect("needs:comparison")
     code = form.cleaned_data["code"] or f"{source.code}-next"
+    if not form.cleaned_data["code"] and FrameworkVersion.objects.filter(code=code).exists():
+        code = ""  # taken by an earlier draft: the action proposes a free code
     try:
         draft = create_draft_version(
             actor=request_user(request), source=source, code=code,

@@ -334,3 +334,12 @@ def test_category_of_everyone_can_be_set(world, draft):
         level=level("P"), refresher_months=24, deadline_months=6,
     )  # fmt: skip
     assert requirement(draft, "RAD", "ALL").level.code == "P"
+
+
+def test_drafts_without_a_code_get_free_codes(client, world, framework):
+    login_as(client, world, "coordinator")
+    for _ in range(2):
+        assert client.post(reverse("needs:draft_create"), {}).status_code == 302
+    drafts = FrameworkVersion.objects.drafts()
+    assert drafts.count() == 2
+    assert f"{framework.code}-next" in set(drafts.values_list("code", flat=True))
