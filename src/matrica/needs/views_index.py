@@ -4,6 +4,8 @@ the region side by side."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -32,7 +34,7 @@ PAGES = (
 )  # fmt: skip
 
 
-def pages_for(user: object) -> list[dict[str, object]]:
+def pages_for(user: object) -> list[dict[str, Any]]:
     coordinator = getattr(user, "is_superuser", False) or getattr(user, "role", "") == (
         Role.COORDINATOR
     )

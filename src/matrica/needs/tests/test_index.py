@@ -9,7 +9,7 @@ from matrica.testing.world import login_as
 pytestmark = pytest.mark.django_db
 
 
-def links(client) -> set[str]:  # type: ignore[no-untyped-def]
+def links(client) -> set[str]:
     page = client.get(reverse("needs:index")).content.decode()
     names = ("curricula:list", "needs:gaps", "surveys:campaigns", "needs:plan_index",
              "needs:comparison")  # fmt: skip
