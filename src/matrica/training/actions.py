@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from dateutil.relativedelta import relativedelta
@@ -63,6 +64,15 @@ def _require_people(actor: Actor, staff_ids: list[int], members: Sequence[StaffM
         raise Http404
 
 
+@dataclass(frozen=True)
+class ModuleCompletions:
+    """Everyone in `staff_members` completed `module` on `completed_on`."""
+
+    module: Module
+    completed_on: datetime.date
+    staff_members: Sequence[StaffMember]
+
+
 @transaction.atomic
 def record_module_completions(
     *,
@@ -76,35 +86,66 @@ def record_module_completions(
     session, say): one completion per (area, level) the module confers, written, audited and
     reflected in the compliance figures as a few set-based statements, whatever the number of
     people. Returns the new completions."""
-    _check_date(completed_on)
-    staff_ids = sorted({member.pk for member in staff_members})
+    return record_completions_of_modules(
+        actor=actor, groups=[ModuleCompletions(module, completed_on, staff_members)],
+        source=source,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def record_completions_of_modules(
+    *,
+    actor: Actor,
+    groups: Sequence[ModuleCompletions],
+    source: str = Completion.Source.SESSION,
+) -> QuerySet[Completion]:
+    """Several modules completed, each by its people on its day (a batch of e-learning
+    completions): the same as `record_module_completions` for each group, written, audited
+    and reported as one set of statements for all of them."""
+    groups = [group for group in groups if group.staff_members]
+    for group in groups:
+        _check_date(group.completed_on)
+    members = [member for group in groups for member in group.staff_members]
+    staff_ids = sorted({member.pk for member in members})
     if not staff_ids:
         return Completion.objects.none()
-    _require_people(actor, staff_ids, staff_members)
+    _require_people(actor, staff_ids, members)
     ops = connection.ops
-    completion, staff = Completion._meta, StaffMember._meta
+    completion = Completion._meta
     conferral = Conferral._meta.db_table
     columns = ", ".join(
         ops.quote_name(cast("Field[Any, Any]", completion.get_field(name)).column)
         for name in ("staff_member", "area", "level", "module", "completed_on", "valid_until",
                      "source", "note", "recorded_at", "updated_at")
     )  # fmt: skip
-    valid_until = completed_on + relativedelta(months=module.validity_months)
-    now = timezone.now()
+    done = sorted({
+        (member.pk, group.module.pk, group.completed_on,
+         group.completed_on + relativedelta(months=group.module.validity_months))
+        for group in groups for member in group.staff_members
+    })  # fmt: skip
+    now = ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
+            f"WITH done (staff_id, module_id, completed_on, valid_until) AS "
+            f"(VALUES {', '.join(['(%s, %s, %s, %s)'] * len(done))}) "
             f"INSERT INTO {completion.db_table} ({columns}) "
-            f"SELECT s.id, cf.area_id, cf.level_id, cf.module_id, %s, %s, %s, '', %s, %s "
-            f"FROM {staff.db_table} s, {conferral} cf "
-            f"WHERE cf.module_id = %s AND s.id IN ({', '.join(['%s'] * len(staff_ids))}) "
+            f"SELECT done.staff_id, cf.area_id, cf.level_id, cf.module_id, done.completed_on, "
+            f"done.valid_until, %s, '', %s, %s "
+            f"FROM done JOIN {conferral} cf ON cf.module_id = done.module_id "
             "RETURNING id, staff_member_id",
-            [ops.adapt_datefield_value(completed_on), ops.adapt_datefield_value(valid_until),
-             Completion.Source(source).value, ops.adapt_datetimefield_value(now),
-             ops.adapt_datetimefield_value(now), module.pk, *staff_ids],
+            [*(value for staff_id, module_id, completed_on, valid_until in done
+               for value in (staff_id, module_id, ops.adapt_datefield_value(completed_on),
+                             ops.adapt_datefield_value(valid_until))),
+             Completion.Source(source).value, now, now],
         )  # fmt: skip
         rows = cursor.fetchall()
     created = Completion.objects.filter(pk__in=[pk for pk, _staff_id in rows])
-    record_created(actor=actor, created=created, message=f"Module {module.code} completed")
+    codes = sorted({group.module.code for group in groups})
+    message = (
+        f"Module {codes[0]} completed" if len(codes) == 1
+        else f"Modules completed: {', '.join(codes)}"
+    )  # fmt: skip
+    record_created(actor=actor, created=created, message=message)
     report(Change.of_people(staff_ids))
     return created
 

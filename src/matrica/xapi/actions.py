@@ -30,7 +30,11 @@ from matrica.tenancy.models import Beneficiary
 from matrica.tenancy.permissions import Verb, require
 from matrica.tenancy.roles import Role
 from matrica.text import clean_text
-from matrica.training.actions import record_module_completions, void_completions
+from matrica.training.actions import (
+    ModuleCompletions,
+    record_completions_of_modules,
+    void_completions,
+)
 from matrica.training.models import Completion
 from matrica.xapi.models import ActivityMapping, ActorMapping, Source, Statement
 from matrica.xapi.statements import Invalid, Parsed, canonical, parse
@@ -240,7 +244,8 @@ def _evaluate(*, source: Source, rows: Sequence[Statement], actor: Actor) -> int
         completed_on__in={day for _m, day in groups},
     ).values_list("pk", "staff_member_id", "module_id", "completed_on"):
         held[(staff_id, module_id, completed_on)].append(pk)
-    recorded = 0
+    # One write for the whole batch, whatever the number of modules and days in it.
+    to_record = []
     for (module_id, completed_on), items in groups.items():
         newcomers = {
             person.pk: person
@@ -248,12 +253,19 @@ def _evaluate(*, source: Source, rows: Sequence[Statement], actor: Actor) -> int
             if (person.pk, module_id, completed_on) not in held
         }
         if newcomers:
-            created = record_module_completions(
-                actor=actor, module=modules[module_id], completed_on=completed_on,
-                staff_members=list(newcomers.values()), source=Completion.Source.ELEARNING,
-            )  # fmt: skip
-            for pk, staff_id in created.values_list("pk", "staff_member_id"):
-                held[(staff_id, module_id, completed_on)].append(pk)
+            to_record.append(
+                ModuleCompletions(modules[module_id], completed_on, list(newcomers.values()))
+            )
+    if to_record:
+        created = record_completions_of_modules(
+            actor=actor, groups=to_record, source=Completion.Source.ELEARNING
+        )
+        for pk, staff_id, module_id, completed_on in created.values_list(
+            "pk", "staff_member_id", "module_id", "completed_on"
+        ):
+            held[(staff_id, module_id, completed_on)].append(pk)
+    recorded = 0
+    for (module_id, completed_on), items in groups.items():
         for row, person in items:
             row.status = Statement.Status.RECORDED
             row.completion_ids = sorted(held[(person.pk, module_id, completed_on)])
