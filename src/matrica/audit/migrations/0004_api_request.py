@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_sign_ins_and_no_secrets'),
+        ("audit", "0003_sign_ins_and_no_secrets"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('create', 'Created'), ('update', 'Changed'), ('delete', 'Deleted'), ('bulk', 'Bulk operation'), ('login', 'Logged in'), ('login_failed', 'Failed log-in'), ('logout', 'Logged out'), ('password', 'Password changed'), ('lockout', 'Locked out'), ('unlock', 'Unlocked'), ('export', 'Exported'), ('api', 'API request')], max_length=20, verbose_name='action'),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("create", "Created"),
+                    ("update", "Changed"),
+                    ("delete", "Deleted"),
+                    ("bulk", "Bulk operation"),
+                    ("login", "Logged in"),
+                    ("login_failed", "Failed log-in"),
+                    ("logout", "Logged out"),
+                    ("password", "Password changed"),
+                    ("lockout", "Locked out"),
+                    ("unlock", "Unlocked"),
+                    ("export", "Exported"),
+                    ("api", "API request"),
+                ],
+                max_length=20,
+                verbose_name="action",
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('delivery', '0001_initial'),
+        ("delivery", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='trainingsession',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+            model_name="trainingsession",
+            name="updated_at",
+            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name="updated at"),
         ),
     ]

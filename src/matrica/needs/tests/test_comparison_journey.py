@@ -8,10 +8,10 @@ import datetime
 
 import pytest
 from playwright.sync_api import expect
-
-from matrica.framework.models import FrameworkVersion
 from tests.accessibility import assert_accessible, assert_no_horizontal_scroll
 from tests.journeys import log_in
+
+from matrica.framework.models import FrameworkVersion
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('staff', '0002_leaving_date'),
+        ("staff", "0002_leaving_date"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='staffmember',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+            model_name="staffmember",
+            name="updated_at",
+            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name="updated at"),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('training', '0002_completion_covering_index'),
+        ("training", "0002_completion_covering_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='completion',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+            model_name="completion",
+            name="updated_at",
+            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name="updated at"),
         ),
     ]
