@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks.common import fresh_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
@@ -32,15 +34,6 @@ TARGETS: list[tuple[str, str, float | None, float | None]] = [
 ]
 
 
-def _fresh_postgres() -> str:
-    import psycopg
-
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS matrica_bench")
-        conn.execute("CREATE DATABASE matrica_bench")
-    return f"{POSTGRES}/matrica_bench"
-
-
 def run_one(database: str, scale: str, repeat: int) -> dict[str, object]:
     data = ROOT / "var" / "bench" / scale
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -49,7 +42,7 @@ def run_one(database: str, scale: str, repeat: int) -> dict[str, object]:
     for leftover in sqlite_file.parent.glob("matrica.sqlite3*"):
         leftover.unlink()
     if database == "postgresql":
-        env["DATABASE_URL"] = _fresh_postgres()
+        env["DATABASE_URL"] = fresh_postgres("matrica_bench")
     command = [sys.executable, "-m", "benchmarks.run", "--staff", str(SCALES[scale]),
                "--data", str(data), "--repeat", str(repeat)]  # fmt: skip
     print(f"[{database} {scale}] running…", flush=True)

@@ -20,10 +20,11 @@ import datetime
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from benchmarks.common import run_child
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
@@ -141,32 +142,8 @@ def child(rows_list: list[int], data: Path) -> None:
     print(json.dumps(results))
 
 
-def _fresh_postgres() -> str:
-    import psycopg
-
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS matrica_bench_imports")
-        conn.execute("CREATE DATABASE matrica_bench_imports")
-    return f"{POSTGRES}/matrica_bench_imports"
-
-
 def run(database: str, rows_list: list[int]) -> dict[str, float]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    folder = ROOT / "var" / "bench" / f"imports-{database}"
-    folder.mkdir(parents=True, exist_ok=True)
-    for leftover in folder.glob("matrica.sqlite3*"):
-        leftover.unlink()
-    env["MATRICA_DATA_DIR"] = str(folder)
-    if database == "postgresql":
-        env["DATABASE_URL"] = _fresh_postgres()
-    command = [sys.executable, "-m", "benchmarks.imports", "--child",
-               "--rows", ",".join(map(str, rows_list))]  # fmt: skip
-    print(f"[imports {database}] running…", flush=True)
-    finished = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
-    if finished.returncode != 0:
-        sys.stderr.write(finished.stdout + finished.stderr)
-        raise SystemExit(f"import benchmark on {database} failed")
-    return json.loads(finished.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return run_child("imports", database, ["--rows", ",".join(map(str, rows_list))])
 
 
 def report(database: str, rows_list: list[int], r: dict[str, float]) -> list[str]:

@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.common import fresh_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 TARGET_MS = 100.0
@@ -70,15 +72,6 @@ QUERIES = [
     ("no text, no facet", "", ""),
     ("nothing found", "xyznotfound", ""),
 ]
-
-
-def _fresh_postgres() -> str:
-    import psycopg
-
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS matrica_bench_library")
-        conn.execute("CREATE DATABASE matrica_bench_library")
-    return f"{POSTGRES}/matrica_bench_library"
 
 
 def build(resources: int, seed: int = 7) -> None:
@@ -201,7 +194,7 @@ def main() -> None:
         for leftover in Path(env["MATRICA_DATA_DIR"]).glob("matrica.sqlite3*"):
             leftover.unlink()
         if database == "postgresql":
-            env["DATABASE_URL"] = _fresh_postgres()
+            env["DATABASE_URL"] = fresh_postgres("matrica_bench_library")
         command = [sys.executable, "-m", "benchmarks.library", "--child",
                    "--resources", str(args.resources), "--repeat", str(args.repeat)]  # fmt: skip
         print(f"[{database}] building {args.resources} resources and searching…", flush=True)

@@ -22,10 +22,11 @@ import datetime
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from benchmarks.common import run_child
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
@@ -173,31 +174,8 @@ def child(data: Path, repeat: int) -> None:
     print(json.dumps(results))
 
 
-def _fresh_postgres() -> str:
-    import psycopg
-
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS matrica_bench_plans")
-        conn.execute("CREATE DATABASE matrica_bench_plans")
-    return f"{POSTGRES}/matrica_bench_plans"
-
-
 def run(database: str, repeat: int) -> dict[str, object]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    folder = ROOT / "var" / "bench" / f"plans-{database}"
-    folder.mkdir(parents=True, exist_ok=True)
-    for leftover in folder.glob("matrica.sqlite3*"):
-        leftover.unlink()
-    env["MATRICA_DATA_DIR"] = str(folder)
-    if database == "postgresql":
-        env["DATABASE_URL"] = _fresh_postgres()
-    command = [sys.executable, "-m", "benchmarks.plans", "--child", "--repeat", str(repeat)]
-    print(f"[plans {database}] running…", flush=True)
-    finished = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
-    if finished.returncode != 0:
-        sys.stderr.write(finished.stdout + finished.stderr)
-        raise SystemExit(f"plan benchmark on {database} failed")
-    return json.loads(finished.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return run_child("plans", database, ["--repeat", str(repeat)])
 
 
 def report(r: dict[str, object]) -> list[str]:

@@ -22,13 +22,13 @@ import datetime
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import run_child
 from benchmarks.imports import INSTITUTIONS, institution_name, roster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,33 +194,12 @@ def child(people: int, batches: int, completions: float, data: Path) -> None:
                       "duckdb_s": duckdb_seconds(batches_list)}))  # fmt: skip
 
 
-def _fresh_postgres() -> str:
-    import psycopg
-
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS matrica_bench_xapi")
-        conn.execute("CREATE DATABASE matrica_bench_xapi")
-    return f"{POSTGRES}/matrica_bench_xapi"
-
-
 def run(database: str, people: int, batches: int, completions: float) -> dict[str, float]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    folder = ROOT / "var" / "bench" / f"xapi-{database}"
-    folder.mkdir(parents=True, exist_ok=True)
-    for leftover in folder.glob("matrica.sqlite3*"):
-        leftover.unlink()
-    env["MATRICA_DATA_DIR"] = str(folder)
-    if database == "postgresql":
-        env["DATABASE_URL"] = _fresh_postgres()
-    command = [sys.executable, "-m", "benchmarks.xapi", "--child", "--people", str(people),
-               "--batches", str(batches), "--completions", str(completions)]  # fmt: skip
-    print(f"[xapi {database}] running…", flush=True)
-    finished = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
-    if finished.returncode != 0:
-        sys.stderr.write(finished.stdout + finished.stderr)
-        raise SystemExit(f"xAPI benchmark on {database} failed")
-    sys.stderr.write(finished.stderr)
-    return json.loads(finished.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return run_child(
+        "xapi",
+        database,
+        ["--people", str(people), "--batches", str(batches), "--completions", str(completions)],
+    )
 
 
 def main() -> None:
