@@ -16,7 +16,7 @@ from ninja import Query, Router, Schema
 from ninja import Status as Answer
 from ninja.errors import HttpError
 
-from matrica.api.pagination import DEFAULT_LIMIT, offset_page, page
+from matrica.api.pagination import DEFAULT_LIMIT, moment, offset_page, page
 from matrica.audit.models import AuditEvent
 from matrica.compliance import selectors as compliance
 from matrica.compliance.scope import ComplianceScope
@@ -433,7 +433,7 @@ def voided_evidence(request: HttpRequest, since: datetime.datetime) -> Any:
     events = AuditEvent.objects.visible_to(request.user).filter(
         object_type=ContentType.objects.get_for_model(Completion),
         action=AuditEvent.Action.DELETE,
-        timestamp__gte=since,
+        timestamp__gte=moment(since),
     )
     return [
         {"id": int(event["object_id"]), "voided_at": event["timestamp"]}

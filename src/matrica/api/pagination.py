@@ -10,10 +10,22 @@ import json
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from ninja.errors import HttpError
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
+
+
+def moment(value: datetime.datetime) -> datetime.datetime:
+    """A time from a request, in UTC: PostgreSQL refuses offsets beyond ±16 hours that Python
+    accepts, and a time without an offset is read in the server's time zone."""
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value.astimezone(datetime.UTC)
+    except (OverflowError, ValueError) as error:
+        raise HttpError(400, "The time is out of range.") from error
 
 
 def encode(updated_at: datetime.datetime, pk: int) -> str:
@@ -25,7 +37,7 @@ def decode(cursor: str) -> tuple[datetime.datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         when, pk = json.loads(raw)
-        return datetime.datetime.fromisoformat(when), int(pk)
+        return moment(datetime.datetime.fromisoformat(when)), int(pk)
     except (ValueError, TypeError) as error:
         raise HttpError(400, "The cursor is not one this API gave.") from error
 
@@ -45,7 +57,7 @@ def page(
         when, pk = decode(cursor)
         queryset = queryset.filter(Q(updated_at__gt=when) | Q(updated_at=when, pk__gt=pk))
     elif updated_since is not None:
-        queryset = queryset.filter(updated_at__gte=updated_since)
+        queryset = queryset.filter(updated_at__gte=moment(updated_since))
     rows = list(queryset[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

@@ -320,3 +320,13 @@ def test_sessions_are_listed_in_scope(client, world: World) -> None:
         get(client, "/sessions", token_for(world["ME"].users["national_admin"])).json()["items"]
         == []
     )
+
+
+@pytest.mark.parametrize(
+    "since", ["0103-12-25T15:34:19-20:50", "2026-01-01T00:00:00", "0001-01-01T00:00:00+10:00"]
+)
+def test_odd_times_are_read_or_refused_never_a_server_error(client, world: World, since) -> None:
+    token = token_for(world["RS"].users["national_admin"])
+    for path in (f"/evidence/voided?since={since}", f"/staff?updated_since={since}"):
+        response = get(client, path.replace("+", "%2B"), token)
+        assert response.status_code in (200, 400), response.content
