@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -34,6 +33,7 @@ from matrica.needs.coverage import Coverage
 from matrica.needs.drafts import differences
 from matrica.needs.forms_comparison import CellChoiceForm, CellForm, DraftForm
 from matrica.pages import allowed_if, as_of
+from matrica.printing import render_pdf
 
 STYLE = Path(__file__).parent / "templates" / "needs" / "comparison_print.css"
 
@@ -122,14 +122,10 @@ def comparison_export(request: HttpRequest, file_format: str) -> HttpResponse:
 
 @allowed_if(sees_comparison)
 def comparison_pdf(request: HttpRequest) -> HttpResponse:
-    import weasyprint  # loaded on first use: a large import most requests never need
-
     context = _context(request)
-    html = render_to_string("needs/comparison_print.html", context, request=request)
-    style = weasyprint.CSS(string=STYLE.read_text(encoding="utf-8"))
-    pdf = weasyprint.HTML(string=html).write_pdf(stylesheets=[style])
+    pdf = render_pdf(request, "needs/comparison_print.html", context, STYLE)
     name = exports.filename("comparison", context["on"].isoformat(), extension="pdf")
-    return exports.file_download(bytes(pdf), "application/pdf", name)
+    return exports.file_download(pdf, "application/pdf", name)
 
 
 # Drafting the next version -----------------------------------------------------------------

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from matrica import exports
 from matrica.needs import gaps
 from matrica.needs.coverage import LAG_SHARE, Coverage
 from matrica.pages import allowed_if, as_of
+from matrica.printing import render_pdf
 from matrica.tenancy.models import Beneficiary
 
 STYLE = Path(__file__).parent / "templates" / "needs" / "gaps_print.css"
@@ -83,14 +83,10 @@ def gaps_export(request: HttpRequest, file_format: str) -> HttpResponse:
 
 @allowed_if(gaps.sees_gaps)
 def gaps_pdf(request: HttpRequest) -> HttpResponse:
-    import weasyprint  # loaded on first use: a large import most requests never need
-
     context = _context(request)
-    html = render_to_string("needs/gaps_print.html", context, request=request)
-    style = weasyprint.CSS(string=STYLE.read_text(encoding="utf-8"))
-    pdf = weasyprint.HTML(string=html).write_pdf(stylesheets=[style])
+    pdf = render_pdf(request, "needs/gaps_print.html", context, STYLE)
     analysis = context["analysis"]
     name = exports.filename(
         "gaps", analysis.beneficiary.code, analysis.on.isoformat(), extension="pdf"
     )
-    return exports.file_download(bytes(pdf), "application/pdf", name)
+    return exports.file_download(pdf, "application/pdf", name)

@@ -13,7 +13,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from matrica import disclosure, exports
 from matrica.evaluation import report as reports
 from matrica.pages import allowed_if
+from matrica.printing import render_pdf
 
 STYLE = Path(__file__).parent.parent / "templates" / "evaluation" / "report_print.css"
 
@@ -231,16 +231,12 @@ def report_export(request: HttpRequest, file_format: str) -> HttpResponse:
 
 @allowed_if(sees_report)
 def report_pdf(request: HttpRequest) -> HttpResponse:
-    import weasyprint  # loaded on first use: a large import most requests never need
-
     context = _context(request)
-    html = render_to_string("evaluation/report_print.html", context, request=request)
-    style = weasyprint.CSS(string=STYLE.read_text(encoding="utf-8"))
-    pdf = weasyprint.HTML(string=html).write_pdf(stylesheets=[style])
+    pdf = render_pdf(request, "evaluation/report_print.html", context, STYLE)
     report = context["report"]
     scope = report.beneficiary.code if report.beneficiary else "region"
     name = exports.filename("delivery", scope, report.year, extension="pdf")
-    return exports.file_download(bytes(pdf), "application/pdf", name)
+    return exports.file_download(pdf, "application/pdf", name)
 
 
 urlpatterns = [
