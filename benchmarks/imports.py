@@ -1,5 +1,5 @@
 """Importing a staff roster (issue 19): a semicolon CSV in Windows-1250 with dd.mm.yyyy dates,
-as administrations keep them, imported through `matrica.staff.imports.import_staff` exactly as
+as administrations keep them, imported through `matrica.staff.actions.import_staff` exactly as
 `matrica import staff` runs it (read, check every row, write, audit, compliance). Timed at
 10 000 and 100 000 rows into an administration of that size, then the unchanged re-run of the
 largest, each beside DuckDB loading the same rows (read the CSV, parse the dates, look up the
@@ -101,7 +101,8 @@ def child(rows_list: list[int], data: Path) -> None:
 
     from matrica.compliance.services import refresh_all
     from matrica.framework.actions import load_framework
-    from matrica.staff.imports import COLUMNS, import_staff
+    from matrica.staff.actions import import_staff
+    from matrica.staff.imports import COLUMNS
     from matrica.tabular import read_sheet
     from matrica.tenancy.models import Beneficiary, Institution, Service
     from matrica.tenancy.scoping import SYSTEM

@@ -131,7 +131,8 @@ def child(people: int, batches: int, completions: float, data: Path) -> None:
     from matrica.compliance.services import refresh_all
     from matrica.framework.actions import load_framework
     from matrica.framework.models import Module
-    from matrica.staff.imports import COLUMNS, import_staff
+    from matrica.staff.actions import import_staff
+    from matrica.staff.imports import COLUMNS
     from matrica.staff.models import StaffMember
     from matrica.tabular import read_sheet
     from matrica.tenancy.models import Beneficiary, Institution, Service

@@ -66,13 +66,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # audit trail, it records an act, it holds nothing a user entered, and the act is the mail.
     ("compliance/notices.py", "send_notices"): "the notify command records which lapses it "
     "has announced, in the transaction that sends the mail",
-    # The import actions (docs/imports.md) live beside their columns and parsing, not in
-    # actions.py: each checks the actor's permission and every row first, then writes the rows
-    # in bulk, audits them and reports the people in its one transaction.
-    ("staff/imports.py", "_write"): "the roster import action (import_staff) writes the rows "
-    "it checked, in bulk, audited and reported in its transaction",
-    ("training/imports.py", "import_completions"): "the evidence import action writes the rows "
-    "it checked, in bulk, audited and reported (and `existing.update` is a set's)",
     # Not the application's database: the backup copy's own note of when it was taken.
     ("backups.py", "backup"): "the backup file records when it was taken, in the copy",
     # Not model writes at all: the same method names on other objects.

@@ -11,9 +11,11 @@ from django.utils.functional import Promise
 
 from matrica.curricula import imports as curriculum_imports
 from matrica.imports.models import ImportRun
+from matrica.staff import actions as staff_actions
 from matrica.staff import imports as staff_imports
 from matrica.tabular import Column
 from matrica.tenancy.permissions import Verb
+from matrica.training import actions as training_actions
 from matrica.training import imports as evidence_imports
 
 
@@ -29,12 +31,12 @@ class Kind:
 
 KINDS = {
     "staff": Kind(
-        "staff", ImportRun.Kind.STAFF.label, staff_imports.COLUMNS, staff_imports.import_staff,
+        "staff", ImportRun.Kind.STAFF.label, staff_imports.COLUMNS, staff_actions.import_staff,
         Verb.MANAGE_STAFF, has_full_mode=True,
     ),
     "completions": Kind(
         "completions", ImportRun.Kind.COMPLETIONS.label, evidence_imports.COLUMNS,
-        evidence_imports.import_completions, Verb.RECORD_EVIDENCE,
+        training_actions.import_completions, Verb.RECORD_EVIDENCE,
     ),
     "curriculum": Kind(
         "curriculum", ImportRun.Kind.CURRICULUM.label, curriculum_imports.COLUMNS,

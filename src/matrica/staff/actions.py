@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,13 +26,17 @@ from matrica.audit.services import (
     apply_changes,
     delete_audited,
     record,
+    record_created,
+    record_many,
     required_reason,
     snapshot,
     write,
     write_changes,
 )
 from matrica.framework.models import StaffCategory
+from matrica.staff.imports import BATCH, UPDATED_FIELDS, StaffImport, plan_roster
 from matrica.staff.models import StaffMember, StaffRole
+from matrica.tabular import Sheet, batched
 from matrica.tenancy.changes import Change, report
 from matrica.tenancy.models import Beneficiary, Institution
 from matrica.tenancy.permissions import Verb, require
@@ -366,3 +370,85 @@ def apply_retention(
                 progress(done, total)
         reports.append(result)
     return reports
+
+
+# Importing a roster (docs/imports.md) ----------------------------------------------------------
+
+
+@transaction.atomic
+def import_staff(
+    *,
+    actor: Actor,
+    beneficiary: Beneficiary,
+    sheet: Sheet,
+    mapping: Mapping[str, str] | None = None,
+    full: bool = False,
+    dry_run: bool = False,
+    on: datetime.date | None = None,
+    source: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> StaffImport:
+    """Bring `sheet` (a roster read by `matrica.tabular.read_sheet`) into `beneficiary`'s
+    registry: every row applied, or none (RowsRefused with every problem). `full`: people in
+    post but not in the file have left on `on` (today). `dry_run`: say what would change and
+    write nothing. Audited as one event per person changed, the file named in each."""
+    require(actor, Verb.MANAGE_STAFF, beneficiary_id=beneficiary.pk)
+    on = on or timezone.localdate()
+    plan = plan_roster(beneficiary=beneficiary, sheet=sheet, mapping=mapping, full=full, on=on)
+    outcome = plan.outcome
+    outcome.dry_run = dry_run
+    if dry_run or not outcome.changes_anything:
+        return outcome
+    _write_roster(actor, plan.creates, plan.updates, plan.leavers, on, source, progress)
+    outcome.people = {m.pk for m in plan.creates} | {
+        m.pk for m, _before in (*plan.updates, *plan.leavers)
+    }
+    report(Change(people=frozenset(outcome.people), actor=actor))
+    return outcome
+
+
+def _write_roster(
+    actor: Actor,
+    creates: list[StaffMember],
+    updates: list[tuple[StaffMember, dict[str, Any]]],
+    leavers: list[tuple[StaffMember, dict[str, Any]]],
+    on: datetime.date,
+    source: str,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    total, done = len(creates) + len(updates) + len(leavers), 0
+    named = f" ({source})" if source else ""
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, total)
+
+    for batch in batched(creates, BATCH):
+        for member in batch:
+            member.refresh_search_fields()
+        created = StaffMember.objects.bulk_create(batch)
+        record_created(
+            actor=actor, created=StaffMember.objects.filter(pk__in=[m.pk for m in created]),
+            message=f"Imported{named}",
+        )  # fmt: skip
+        advance(len(batch))
+    for member, _before in leavers:
+        member.active, member.leaving_date = False, on
+    for changes, message in (
+        (updates, f"Updated by import{named}"),
+        (leavers, f"Left the service: not in the full roster imported{named}"),
+    ):
+        for batch in batched(changes, BATCH):
+            members = [member for member, _before in batch]
+            now = timezone.now()  # bulk_update leaves auto_now to its caller
+            for member in members:
+                member.refresh_search_fields()
+                member.updated_at = now
+            StaffMember.objects.bulk_update(members, UPDATED_FIELDS)
+            record_many(
+                actor=actor, action=AuditEvent.Action.UPDATE,
+                changes=[(m, before, snapshot(m)) for m, before in batch], message=message,
+            )  # fmt: skip
+            advance(len(batch))

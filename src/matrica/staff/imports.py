@@ -1,5 +1,6 @@
-"""Importing a staff roster: the action `import_staff`, which brings an administration's HR list
-into the registry in one transaction, or writes nothing and says which rows are wrong and why.
+"""Reading a staff roster for import: its columns in the region's languages, every row checked,
+and what importing it would change (`plan_roster`). The action `staff.actions.import_staff`
+writes it in one transaction, or nothing and says which rows are wrong and why.
 
 People are matched by their employee number: new numbers are added, known ones updated where the
 file differs, and a re-run of the same file changes nothing. In full mode (asked for explicitly)
@@ -11,20 +12,17 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 
-from matrica.audit.models import AuditEvent
-from matrica.audit.services import record_created, record_many, snapshot
+from matrica.audit.services import snapshot
 from matrica.framework.models import StaffCategory
 from matrica.staff.models import StaffMember
 from matrica.tabular import (
@@ -33,20 +31,17 @@ from matrica.tabular import (
     Problem,
     RowsRefused,
     Sheet,
-    batched,
     layout,
     missing_columns,
     parse_date,
     rows_of,
     text_of,
 )
-from matrica.tenancy.changes import Change, report
 from matrica.tenancy.models import Beneficiary, Institution
-from matrica.tenancy.permissions import Verb, require
 from matrica.text import fold
 
 if TYPE_CHECKING:
-    from matrica.tenancy.scoping import Actor
+    pass
 
 # The headers each column is known by: English, the region's languages in Latin and Cyrillic,
 # and Turkish (compared folded, so "Matični broj", "maticni broj" and "Матични број" are one).
@@ -100,8 +95,6 @@ UPDATED_FIELDS = [
 ]
 MAX_LENGTHS = {"employee_number": 40, "given_name": 100, "family_name": 100}
 BATCH = 2000
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -238,25 +231,28 @@ def _duplicates(sheet: Sheet, index: Mapping[str, int]) -> list[Problem]:
     return problems
 
 
-@transaction.atomic
-def import_staff(
+@dataclass
+class RosterPlan:
+    """What importing a roster would do: the people to add, to change (with their state
+    before) and who has left; nothing written yet."""
+
+    outcome: StaffImport
+    creates: list[StaffMember]
+    updates: list[tuple[StaffMember, dict[str, Any]]]
+    leavers: list[tuple[StaffMember, dict[str, Any]]]
+
+
+def plan_roster(
     *,
-    actor: Actor,
     beneficiary: Beneficiary,
     sheet: Sheet,
-    mapping: Mapping[str, str] | None = None,
-    full: bool = False,
-    dry_run: bool = False,
-    on: datetime.date | None = None,
-    source: str = "",
-    progress: Progress | None = None,
-) -> StaffImport:
-    """Bring `sheet` (a roster read by `matrica.tabular.read_sheet`) into `beneficiary`'s
-    registry: every row applied, or none (RowsRefused with every problem). `full`: people in
-    post but not in the file have left on `on` (today). `dry_run`: say what would change and
-    write nothing. Audited as one event per person changed, the file named in each."""
-    require(actor, Verb.MANAGE_STAFF, beneficiary_id=beneficiary.pk)
-    on = on or timezone.localdate()
+    mapping: Mapping[str, str] | None,
+    full: bool,
+    on: datetime.date,
+) -> RosterPlan:
+    """Read `sheet` (a roster read by `matrica.tabular.read_sheet`) against `beneficiary`'s
+    registry: every problem (RowsRefused), or what the import would change. Reads only; the
+    action `staff.actions.import_staff` writes."""
     found = layout(sheet, COLUMNS, mapping)
     missing_columns(found, COLUMNS)
     rows, problems = _parse(sheet, found, _Lookup(beneficiary), on)
@@ -265,7 +261,7 @@ def import_staff(
         member.employee_number: member
         for member in StaffMember.objects.filter(beneficiary=beneficiary)
     }
-    outcome = StaffImport(rows=len(sheet.rows), dry_run=dry_run)
+    outcome = StaffImport(rows=len(sheet.rows))
     creates, updates, reinstated = [], [], []
     default_language = (beneficiary.languages or ["en"])[0]
     for row in rows:
@@ -313,56 +309,4 @@ def import_staff(
         raise RowsRefused(problems)
     outcome.created, outcome.updated, outcome.left = len(creates), len(updates), len(leavers)
     outcome.reinstated, outcome.updated = len(reinstated), len(updates) - len(reinstated)
-    if dry_run or not outcome.changes_anything:
-        return outcome
-    _write(actor, creates, updates, leavers, on, source, progress)
-    outcome.people = {m.pk for m in creates} | {m.pk for m, _b in (*updates, *leavers)}
-    report(Change(people=frozenset(outcome.people), actor=actor))
-    return outcome
-
-
-def _write(
-    actor: Actor,
-    creates: list[StaffMember],
-    updates: list[tuple[StaffMember, dict[str, Any]]],
-    leavers: list[tuple[StaffMember, dict[str, Any]]],
-    on: datetime.date,
-    source: str,
-    progress: Progress | None,
-) -> None:
-    total, done = len(creates) + len(updates) + len(leavers), 0
-    named = f" ({source})" if source else ""
-
-    def advance(count: int) -> None:
-        nonlocal done
-        done += count
-        if progress:
-            progress(done, total)
-
-    for batch in batched(creates, BATCH):
-        for member in batch:
-            member.refresh_search_fields()
-        created = StaffMember.objects.bulk_create(batch)
-        record_created(
-            actor=actor, created=StaffMember.objects.filter(pk__in=[m.pk for m in created]),
-            message=f"Imported{named}",
-        )  # fmt: skip
-        advance(len(batch))
-    for member, _before in leavers:
-        member.active, member.leaving_date = False, on
-    for changes, message in (
-        (updates, f"Updated by import{named}"),
-        (leavers, f"Left the service: not in the full roster imported{named}"),
-    ):
-        for batch in batched(changes, BATCH):
-            members = [member for member, _before in batch]
-            now = timezone.now()  # bulk_update leaves auto_now to its caller
-            for member in members:
-                member.refresh_search_fields()
-                member.updated_at = now
-            StaffMember.objects.bulk_update(members, UPDATED_FIELDS)
-            record_many(
-                actor=actor, action=AuditEvent.Action.UPDATE,
-                changes=[(m, before, snapshot(m)) for m, before in batch], message=message,
-            )  # fmt: skip
-            advance(len(batch))
+    return RosterPlan(outcome, creates, updates, leavers)

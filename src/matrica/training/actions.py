@@ -5,7 +5,7 @@ people whose figures change, in one transaction."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -26,9 +26,12 @@ from matrica.audit.services import (
 )
 from matrica.framework.models import CompetencyArea, Conferral, Level, Module
 from matrica.staff.models import StaffMember
+from matrica.tabular import Sheet, batched
 from matrica.tenancy.changes import Change, report
+from matrica.tenancy.models import Beneficiary
 from matrica.tenancy.permissions import Verb, require
 from matrica.text import clean_text
+from matrica.training.imports import CompletionImport, plan_evidence
 from matrica.training.models import Completion
 
 if TYPE_CHECKING:
@@ -218,3 +221,45 @@ def void_completions(*, actor: Actor, completion_ids: Sequence[int], reason: str
         delete_audited(actor=actor, obj=completion, message=reason)
     report(Change.of_people({c.staff_member_id for c in completions}))
     return len(completions)
+
+
+# Importing past evidence (docs/imports.md) -----------------------------------------------------
+
+# Rows written (and audited) per statement.
+IMPORT_BATCH = 2000
+
+
+@transaction.atomic
+def import_completions(
+    *,
+    actor: Actor,
+    beneficiary: Beneficiary,
+    sheet: Sheet,
+    mapping: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    on: datetime.date | None = None,
+    source: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> CompletionImport:
+    """Bring `sheet` (past evidence read by `matrica.tabular.read_sheet`) into `beneficiary`'s
+    registry: every row applied, or none (RowsRefused with every problem); evidence already
+    there (same person, area, level, date and source) is left as it is."""
+    require(actor, Verb.RECORD_EVIDENCE, beneficiary_id=beneficiary.pk)
+    on = on or timezone.localdate()
+    plan = plan_evidence(beneficiary=beneficiary, sheet=sheet, mapping=mapping, on=on)
+    outcome, new = plan.outcome, plan.new
+    outcome.dry_run = dry_run
+    if dry_run or not new:
+        return outcome
+    named = f" ({source})" if source else ""
+    for done, batch in enumerate(batched(new, IMPORT_BATCH), start=1):
+        created = Completion.objects.bulk_create(batch)
+        record_created(
+            actor=actor, created=Completion.objects.filter(pk__in=[c.pk for c in created]),
+            message=f"Imported{named}",
+        )  # fmt: skip
+        if progress:
+            progress(min(done * IMPORT_BATCH, len(new)), len(new))
+    outcome.people = {c.staff_member_id for c in new}
+    report(Change(people=frozenset(outcome.people), actor=actor))
+    return outcome

@@ -1,6 +1,7 @@
-"""Importing past evidence: the action `import_completions`, which brings years of training
-recorded elsewhere (a spreadsheet of who completed what, when) into the registry in one
-transaction, or writes nothing and says which rows are wrong and why.
+"""Reading past evidence for import: years of training recorded elsewhere (a spreadsheet of who
+completed what, when), every row checked, and the evidence not yet held (`plan_evidence`). The
+action `training.actions.import_completions` writes it in one transaction, or nothing and says
+which rows are wrong and why.
 
 A row names a person by employee number and either a module (which confers its areas and levels,
 valid for the module's validity) or an area and a level (valid until the date given, or for the
@@ -12,18 +13,15 @@ of the same file changes nothing.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
-from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from matrica.audit.services import record_created
 from matrica.framework.models import CompetencyArea, Level, Module
 from matrica.staff.models import StaffMember
 from matrica.tabular import (
@@ -39,15 +37,13 @@ from matrica.tabular import (
     rows_of,
     text_of,
 )
-from matrica.tenancy.changes import Change, report
 from matrica.tenancy.models import Beneficiary
-from matrica.tenancy.permissions import Verb, require
 from matrica.text import fold
 from matrica.training.forms import longest_refresher_months
 from matrica.training.models import Completion
 
 if TYPE_CHECKING:
-    from matrica.tenancy.scoping import Actor
+    pass
 
 COLUMNS = (
     Column("employee_number", gettext_lazy("Employee number"), (
@@ -82,9 +78,6 @@ COLUMNS = (
         "arsyeja", "aciklama", "not", "gerekce",
     ), required=False),
 )  # fmt: skip
-BATCH = 2000
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -239,23 +232,25 @@ def _key(completion: Completion) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-@transaction.atomic
-def import_completions(
+@dataclass
+class EvidencePlan:
+    """What importing past evidence would do: the completions not yet held; nothing written."""
+
+    outcome: CompletionImport
+    new: list[Completion]
+
+
+def plan_evidence(
     *,
-    actor: Actor,
     beneficiary: Beneficiary,
     sheet: Sheet,
-    mapping: Mapping[str, str] | None = None,
-    dry_run: bool = False,
-    on: datetime.date | None = None,
-    source: str = "",
-    progress: Progress | None = None,
-) -> CompletionImport:
-    """Bring `sheet` (past evidence read by `matrica.tabular.read_sheet`) into `beneficiary`'s
-    registry: every row applied, or none (RowsRefused with every problem); evidence already
-    there (same person, area, level, date and source) is left as it is."""
-    require(actor, Verb.RECORD_EVIDENCE, beneficiary_id=beneficiary.pk)
-    on = on or timezone.localdate()
+    mapping: Mapping[str, str] | None,
+    on: datetime.date,
+) -> EvidencePlan:
+    """Read `sheet` (past evidence read by `matrica.tabular.read_sheet`) against
+    `beneficiary`'s registry: every problem (RowsRefused), or the evidence not yet held (same
+    person, area, level, date and source). Reads only; `training.actions.import_completions`
+    writes."""
     found_layout = layout(sheet, COLUMNS, mapping)
     missing_columns(found_layout, COLUMNS)
     found, problems = _evidence(sheet, found_layout, _Lookup(beneficiary), on)
@@ -271,27 +266,14 @@ def import_completions(
     if problems:
         raise RowsRefused(problems)
     people = sorted({completion.staff_member_id for _n, completion in found})
-    existing: set[tuple[Any, ...]] = set()
+    held: set[tuple[Any, ...]] = set()
     for batch in batched(people, 5000):
-        existing.update(
+        held |= set(
             Completion.objects.filter(staff_member_id__in=batch).values_list(
                 "staff_member_id", "area_id", "level_id", "completed_on", "source"
             )
         )
-    new = [c for _n, c in found if _key(c) not in existing]
-    outcome = CompletionImport(rows=len(sheet.rows), dry_run=dry_run, created=len(new))
+    new = [c for _n, c in found if _key(c) not in held]
+    outcome = CompletionImport(rows=len(sheet.rows), created=len(new))
     outcome.unchanged = len(found) - len(new)
-    if dry_run or not new:
-        return outcome
-    named = f" ({source})" if source else ""
-    for done, batch in enumerate(batched(new, BATCH), start=1):
-        created = Completion.objects.bulk_create(batch)
-        record_created(
-            actor=actor, created=Completion.objects.filter(pk__in=[c.pk for c in created]),
-            message=f"Imported{named}",
-        )  # fmt: skip
-        if progress:
-            progress(min(done * BATCH, len(new)), len(new))
-    outcome.people = {c.staff_member_id for c in new}
-    report(Change(people=frozenset(outcome.people), actor=actor))
-    return outcome
+    return EvidencePlan(outcome, new)

@@ -12,7 +12,8 @@ from matrica.audit.models import AuditEvent
 from matrica.imports.tests.files import csv_bytes, write, xlsx_bytes
 from matrica.tabular import read_sheet
 from matrica.testing.world import World
-from matrica.training.imports import COLUMNS, import_completions
+from matrica.training.actions import import_completions
+from matrica.training.imports import COLUMNS
 from matrica.training.models import Completion
 
 pytestmark = pytest.mark.django_db

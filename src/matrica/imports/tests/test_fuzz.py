@@ -15,11 +15,13 @@ from hypothesis import strategies as st
 
 from matrica.audit.models import AuditEvent
 from matrica.imports.tests.files import LATIN_HEADER, repacked, xlsx_bytes
+from matrica.staff import actions as staff_actions
 from matrica.staff import imports as staff_imports
 from matrica.staff.models import StaffMember
 from matrica.tabular import Refused, RowsRefused, Sheet, parse_date, read_sheet
 from matrica.tenancy.scoping import SYSTEM
 from matrica.testing.world import World
+from matrica.training import actions as training_actions
 from matrica.training import imports as evidence_imports
 
 DB_SETTINGS = settings(
@@ -240,7 +242,7 @@ def test_a_roster_of_any_cells_is_imported_whole_or_not_at_all(
     sheet = Sheet(list(LATIN_HEADER), 1, [(n, row) for n, row in enumerate(cells, start=2)])
     before = _counts()
     try:
-        outcome = staff_imports.import_staff(
+        outcome = staff_actions.import_staff(
             actor=SYSTEM, beneficiary=world["RS"].beneficiary, sheet=sheet, full=full
         )
     except RowsRefused as refused:
@@ -281,7 +283,7 @@ def test_evidence_of_any_cells_is_imported_whole_or_not_at_all(
     sheet = Sheet(header, 1, [(n, list(row)) for n, row in enumerate(rows, start=2)])
     before = evidence_imports.Completion.objects.count(), AuditEvent.objects.count()
     try:
-        evidence_imports.import_completions(
+        training_actions.import_completions(
             actor=SYSTEM, beneficiary=world["RS"].beneficiary, sheet=sheet
         )
         event("imported")
@@ -309,7 +311,7 @@ def test_a_roster_csv_of_any_cells_is_read_and_imported_or_refused(
     before = _counts()
     try:
         sheet = read_sheet(data, "roster.csv", staff_imports.COLUMNS)
-        staff_imports.import_staff(actor=SYSTEM, beneficiary=world["RS"].beneficiary, sheet=sheet)
+        staff_actions.import_staff(actor=SYSTEM, beneficiary=world["RS"].beneficiary, sheet=sheet)
     except (Refused, RowsRefused):
         event("refused")
         assert _counts() == before

@@ -18,7 +18,8 @@ from matrica.imports.tests.files import (
     write,
     xlsx_bytes,
 )
-from matrica.staff.imports import COLUMNS, import_staff
+from matrica.staff.actions import import_staff
+from matrica.staff.imports import COLUMNS
 from matrica.staff.models import StaffMember
 from matrica.tabular import read_sheet
 from matrica.testing.world import World
