@@ -53,6 +53,47 @@ class Dialect:
     def date_param(self) -> str:
         return "CAST(%s AS date)" if self.vendor == "postgresql" else "%s"
 
+    def date_literal(self, day: datetime.date) -> str:
+        quoted = f"'{day.isoformat()}'"
+        return f"DATE {quoted}" if self.vendor == "postgresql" else quoted
+
+    def add_days(self, date: str, days: int) -> str:
+        if self.vendor == "postgresql":
+            return f"CAST(({date}) + {int(days)} AS date)"
+        return f"date({date}, '{int(days):+d} days')"
+
+    def start_of(self, date: str, unit: str) -> str:
+        """The first day of the month or year of `date`."""
+        if self.vendor == "postgresql":
+            return f"CAST(date_trunc('{unit}', {date}) AS date)"
+        return f"date({date}, 'start of {unit}')"
+
+
+def level_rank_sql(level_column: str) -> str:
+    """The rank of a level, inline: levels are a handful of rows, a join per completion costs
+    more than the CASE."""
+    return (
+        f"CASE {level_column} "
+        + " ".join(
+            f"WHEN {pk} THEN {level_rank}"
+            for pk, level_rank in Level.objects.values_list("pk", "rank")
+        )
+        + " END"
+    )
+
+
+def status_sql(on: str, window_end: str) -> str:
+    """The status on the date `on` (SQL) of a row with `valid_until` (the latest valid-until of
+    satisfying evidence gained by then) and `deadline` (docs/compliance.md §4)."""
+    return f"""CASE
+           WHEN valid_until >= {on} THEN
+               CASE WHEN valid_until < {window_end} THEN '{Status.EXPIRING}'
+                    ELSE '{Status.CURRENT}' END
+           WHEN valid_until IS NOT NULL THEN '{Status.EXPIRED}'
+           WHEN {on} <= deadline THEN '{Status.MISSING}'
+           ELSE '{Status.OVERDUE}'
+       END"""
+
 
 @dataclass(frozen=True)
 class PeopleFilter:
@@ -165,15 +206,7 @@ def status_query(on: datetime.date, people: PeopleFilter) -> tuple[str, list[Any
     staff, role = StaffMember._meta.db_table, StaffRole._meta.db_table
     params: list[Any] = []
     deadline = dialect.add_months("h.since", "ru.deadline_months")
-    # Levels are a handful of rows: their ranks go inline instead of a join per completion.
-    rank = (
-        "CASE c.level_id "
-        + " ".join(
-            f"WHEN {pk} THEN {level_rank}"
-            for pk, level_rank in Level.objects.values_list("pk", "rank")
-        )
-        + " END"
-    )
+    rank = level_rank_sql("c.level_id")
     refreshed_until = dialect.least(
         "c.valid_until", dialect.add_months("c.completed_on", "q.refresher_months")
     )
@@ -235,13 +268,7 @@ req AS (
 {evidence}
 SELECT staff_id AS staff_member_id, beneficiary_id, institution_id, primary_category_id,
        area_id, category_id, required_rank, held_rank, deadline, valid_until,
-       CASE
-           WHEN valid_until >= {d} THEN
-               CASE WHEN valid_until < {d} THEN '{Status.EXPIRING}' ELSE '{Status.CURRENT}' END
-           WHEN valid_until IS NOT NULL THEN '{Status.EXPIRED}'
-           WHEN {d} <= deadline THEN '{Status.MISSING}'
-           ELSE '{Status.OVERDUE}'
-       END AS status
+       {status_sql(d, d)} AS status
 FROM evidence
 """
     return sql, params

@@ -20,6 +20,9 @@ class Snapshot(models.Model):
     as_of = models.DateField(_("as of"))
     refreshed_at = models.DateTimeField(_("refreshed at"), auto_now=True)
     seconds = models.FloatField(_("duration of the last full refresh (s)"), default=0)
+    # False while a refresh moves the tables to `as_of`, a batch of people at a time: writers
+    # keep them in step meanwhile, readers compute on the fly until the last batch is in.
+    complete = models.BooleanField(default=True)
 
     class Meta:
         verbose_name = _("compliance snapshot")
@@ -177,6 +180,119 @@ class TrendPoint(PlacedRow):
 
     def __str__(self) -> str:
         return f"{self.quarter_end} {self.institution_id}: {self.compliant}/{self.people}"
+
+
+class StatusSpan(PlacedRow):
+    """One person against one requirement over days on which the same evidence counts: from
+    `starts` to `ends` (inclusive) the requirement, its deadline and the latest valid-until of
+    satisfying evidence stay the same, so the status of any day in the span follows from the
+    day alone (`engine.status_on`). Kept for every date (docs/decisions/005)."""
+
+    pk = models.CompositePrimaryKey("staff_member", "area", "category", "starts")
+    staff_member = derived_key(StaffMember)
+    area = derived_key(CompetencyArea)
+    category = derived_key(StaffCategory)
+    starts = models.DateField()
+    ends = models.DateField()
+    required_rank = models.PositiveSmallIntegerField()
+    deadline = models.DateField()
+    valid_until = models.DateField(null=True)
+
+    tenancy = PERSONAL
+
+    class Meta:
+        # The expiring and overdue lists of a date: expiring is a narrow range of valid-until,
+        # overdue a span without evidence that has not ended yet.
+        indexes = [models.Index(fields=["institution", "valid_until", "ends"], name="span_lapse")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_member_id} {self.area_id}×{self.category_id} {self.starts}–{self.ends}"
+
+
+class Grain(models.IntegerChoices):
+    """How many days one row of changes adds up: counts on a day are the sum of the years
+    before it, the months of its year before it and the days of its month up to it."""
+
+    YEAR = 1, _("year")
+    MONTH = 2, _("month")
+    DAY = 3, _("day")
+
+
+class CellChange(models.Model):
+    """How the counts of one institution's matrix cell change over a day, month or year."""
+
+    grain = models.PositiveSmallIntegerField(choices=Grain.choices)
+    starts = models.DateField()
+    beneficiary = derived_key(Beneficiary)
+    institution = derived_key(Institution)
+    area = derived_key(CompetencyArea)
+    category = derived_key(StaffCategory)
+    people = models.IntegerField()
+    current = models.IntegerField()
+    expiring = models.IntegerField()
+    expired = models.IntegerField()
+    missing = models.IntegerField()
+    overdue = models.IntegerField()
+
+    objects = ScopedQuerySet.as_manager()
+    tenancy = AGGREGATE
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "grain", "starts", "area", "category"],
+                name="one_cell_change",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.area_id}×{self.category_id} {self.starts}"
+
+
+class GroupChange(PlacedRow):
+    """How the headline numerators of one institution and primary category change over a day,
+    month or year."""
+
+    grain = models.PositiveSmallIntegerField(choices=Grain.choices)
+    starts = models.DateField()
+    people = models.IntegerField()
+    compliant = models.IntegerField()
+    aware = models.IntegerField()
+    at_level = models.IntegerField()
+    with_expiring = models.IntegerField()
+    with_overdue = models.IntegerField()
+
+    tenancy = AGGREGATE
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "grain", "starts", "primary_category"],
+                name="one_group_change",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.primary_category_id} {self.starts}"
+
+
+class History(models.Model):
+    """Whether an administration's spans and changes are complete: pages read them only then,
+    and compute on the fly while they are rebuilt (after a change of the matrix)."""
+
+    beneficiary = models.OneToOneField(
+        Beneficiary, on_delete=models.CASCADE, related_name="+", primary_key=True,
+        db_constraint=False,
+    )  # fmt: skip
+    ready = models.BooleanField(default=False)
+    built_at = models.DateTimeField(null=True)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("compliance history")
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary_id}: {'ready' if self.ready else 'stale'}"
 
 
 class ExpiryNotice(models.Model):

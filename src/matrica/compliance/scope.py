@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
+from matrica.compliance.models import History
 from matrica.compliance.services import materialize_statuses, snapshot_date
 from matrica.staff.models import StaffMember
 from matrica.tenancy.models import Beneficiary, Institution
@@ -31,9 +32,19 @@ class ComplianceScope:
         return snapshot_date() == self.on
 
     @cached_property
+    def from_history(self) -> bool:
+        """Otherwise, whether the spans and count changes answer: every administration in the
+        scope has its history ready (not being rebuilt after a change of its rules)."""
+        if self.from_snapshot:
+            return False
+        ready = History.objects.filter(ready=True).values("beneficiary_id")
+        return not self.institutions().exclude(beneficiary_id__in=ready).exists()
+
+    @cached_property
     def adhoc_table(self) -> str:
-        """For a date other than the snapshot's: the scope's statuses computed once, into a
-        temporary table that every read of this scope then uses like the derived table."""
+        """For a date other than the snapshot's, while the history is being rebuilt: the scope's
+        statuses computed once, into a temporary table that every read of this scope then uses
+        like the derived table."""
         return materialize_statuses(self.on, self.institutions())
 
     @property

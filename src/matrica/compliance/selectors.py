@@ -1,9 +1,10 @@
 """Reads of compliance: indicators, the coloured matrix, people behind a cell, the
 institution grid, expiring and overdue lists, the trend.
 
-Every figure comes from one relation of per-(person, requirement) statuses: the derived table
-when the date asked is the snapshot's, otherwise the engine run on the fly for the scope. The
-aggregation SQL is the same either way.
+Every figure comes from one relation of per-(person, requirement) statuses and its counts: the
+snapshot's tables when the date asked is the snapshot's; otherwise the history's spans and count
+changes (`compliance.history`); and while an administration's history is being rebuilt, the
+engine run on the fly for the scope. The aggregation SQL is the same every way.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from matrica import disclosure
+from matrica.compliance import history
 from matrica.compliance.engine import STATUS_COLUMNS, PeopleFilter, status_query
 from matrica.compliance.models import (
     CellCount,
@@ -102,21 +104,32 @@ def _ids_condition(column: str, queryset: Any) -> tuple[str, list[Any]]:
     return f"{column} IN ({sql})", list(params)
 
 
-def status_relation(scope: ComplianceScope, *, personal: bool) -> tuple[str, list[Any]]:
+def status_relation(
+    scope: ComplianceScope, *, personal: bool, statuses: Sequence[str] = ()
+) -> tuple[str, list[Any]]:
     """SELECT of STATUS_COLUMNS for the scope on its date: from the derived table when the date
-    is the snapshot's, else from the scope's statuses computed once for the request. `personal`
-    restricts it to the people the user may see by name; otherwise to the institutions whose
-    aggregates they may see."""
+    is the snapshot's, else from the history's spans, else from the scope's statuses computed
+    once for the request. `personal` restricts it to the people the user may see by name;
+    otherwise to the institutions whose aggregates they may see. `statuses`, when the caller
+    keeps only these, lets the spans be found by their index."""
     if personal:
         condition, params = _ids_condition("staff_member_id", scope.people())
     else:
         condition, params = _ids_condition("institution_id", scope.institutions())
+    if scope.from_history:
+        if personal:  # where people are placed narrows the spans read by their index
+            placed, placed_params = _ids_condition("institution_id", scope.institutions())
+            condition, params = f"{placed} AND {condition}", [*placed_params, *params]
+        return history.statuses_on(scope.on, condition, params, statuses)
     table = RequirementStatus._meta.db_table if scope.from_snapshot else scope.adhoc_table
     return f"SELECT {', '.join(STATUS_COLUMNS)} FROM {table} WHERE {condition}", params
 
 
 def _cell_source(scope: ComplianceScope) -> tuple[str, list[Any]]:
     """Counts per institution and matrix cell, shaped like CellCount."""
+    if scope.from_history:
+        condition, params = _ids_condition("institution_id", scope.institutions())
+        return history.cell_counts_on(scope.on, condition, params)
     if scope.from_snapshot:
         condition, params = _ids_condition("institution_id", scope.institutions())
         columns = ", ".join(("beneficiary_id", "institution_id", "area_id", "category_id",
@@ -128,6 +141,9 @@ def _cell_source(scope: ComplianceScope) -> tuple[str, list[Any]]:
 
 def _group_source(scope: ComplianceScope) -> tuple[str, list[Any]]:
     """Counts per institution and primary category, shaped like GroupCount."""
+    if scope.from_history:
+        condition, params = _ids_condition("institution_id", scope.institutions())
+        return history.group_counts_on(scope.on, condition, params)
     if scope.from_snapshot:
         condition, params = _ids_condition("institution_id", scope.institutions())
         columns = ", ".join(("beneficiary_id", "institution_id", "primary_category_id",
@@ -509,7 +525,7 @@ def _filtered(
     primary_category_id: int | None = None,
     staff_member_ids: list[int] | None = None,
 ) -> tuple[str, list[Any]]:
-    relation, params = status_relation(scope, personal=True)
+    relation, params = status_relation(scope, personal=True, statuses=statuses or ())
     conditions: list[str] = ["1 = 1"]
     extra: list[Any] = []
     for column, value in (

@@ -1,8 +1,11 @@
 """Keeping the derived compliance tables in step with evidence, roles and the framework.
 
-`refresh_all` rebuilds everything for today; `refresh_people` redoes the rows of a few people and
-the counts of their institutions, inside the caller's transaction, so that a page read right
-after recording a session already shows its effect.
+Two layers: the snapshot (statuses, summaries and counts for one date, today) and the history
+(spans and count changes for every date, `compliance.history`). `refresh_all` moves the snapshot
+to today and `history.rebuild` redoes administrations whose rules changed, both in short
+transactions a batch of people at a time; `refresh_people` redoes the rows of a few people in
+both layers and the counts of their institutions, inside the caller's transaction, so that a
+page read right after recording a session already shows its effect, on every date.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from matrica.compliance import history
 from matrica.compliance.engine import STATUS_COLUMNS, PeopleFilter, status_query
 from matrica.compliance.models import (
     CellCount,
@@ -41,6 +45,7 @@ from matrica.compliance.sql import (
 from matrica.framework.models import StaffCategory
 from matrica.staff.models import StaffMember
 from matrica.tenancy.changes import Change
+from matrica.tenancy.models import Beneficiary
 
 Progress = Callable[[str], None]
 
@@ -201,41 +206,55 @@ def _all_staff_category() -> int:
     return StaffCategory.objects.get(applies_to_all=True).pk
 
 
-def _record_snapshot(on: datetime.date, seconds: float | None = None) -> None:
+def _record_snapshot(
+    on: datetime.date, seconds: float | None = None, *, complete: bool = True
+) -> None:
     snapshot = Snapshot.objects.first() or Snapshot(as_of=on)
     snapshot.as_of = on
+    snapshot.complete = complete
     if seconds is not None:
         snapshot.seconds = seconds
     snapshot.save()
 
 
-@transaction.atomic
 def refresh_all(*, on: datetime.date | None = None, progress: Progress | None = None) -> float:
-    """Rebuild every derived status and count as of `on` (today). Returns the seconds taken."""
+    """Move the snapshot to `on` (today): every status, summary and count, in transactions of
+    `history.BATCH` people each, so that users' writes never wait long for it. Meanwhile the
+    snapshot is marked incomplete: pages read the history (or compute on the fly) instead, and
+    writers keep the snapshot's rows in step for `on`. Returns the seconds taken. A refresh
+    that stops half-way leaves the snapshot incomplete; the next one finishes it."""
     on = on or timezone.localdate()
     started = time.perf_counter()
     step = progress or (lambda _label: None)
-    with _bulk_session():
-        _clear(CellCount, GroupCount, PersonStatus, RequirementStatus)
-        step("statuses")
-        with _indexes_rebuilt_after(RequirementStatus, PersonStatus):
-            # PostgreSQL's hash aggregate emits rows in no useful order: sorting them by person
-            # costs about 5 % of a full refresh and halves the time of recording a session (its
-            # people's rows were spread over one page each). SQLite's plan groups by person
-            # already.
-            _insert_statuses(on, PeopleFilter.everyone(), by_person=_sorts_by_person())
-            step("people")
-            _execute(_person_summary_sql("1 = 1"))
-        step("counts")
-        for sql in _count_sqls("1 = 1"):
-            _execute(sql)
+    with transaction.atomic():
+        if snapshot_date(complete=False) != on:
+            _record_snapshot(on, complete=False)
+    step("statuses")
+    staff = list(StaffMember.objects.order_by("pk").values_list("pk", flat=True))
+    table = StaffMember._meta.db_table
+    for start in range(0, len(staff), history.BATCH):
+        low, high = staff[start], staff[min(start + history.BATCH, len(staff)) - 1]
+        with transaction.atomic():
+            _redo_people(
+                on, "staff_member_id BETWEEN %s AND %s", (low, high),
+                PeopleFilter("s.id BETWEEN %s AND %s", (low, high), None),
+            )  # fmt: skip
+    step("people")
+    with transaction.atomic():
+        # Rows of people no longer on the register (their deletion cascades through the ORM,
+        # a raw delete of the register would not).
+        for personal in (RequirementStatus._meta.db_table, PersonStatus._meta.db_table):
+            _execute(
+                f"DELETE FROM {personal} WHERE staff_member_id NOT IN (SELECT id FROM {table})"
+            )
         # Fresh statistics, or the planner takes the rebuilt tables for empty and scans millions
         # of rows where an index finds thirty (measured: 7.6 s instead of 0.05 s at a million
         # staff).
         for model in (RequirementStatus, PersonStatus, CellCount, GroupCount):
             _execute(f"ANALYZE {model._meta.db_table}")
-    seconds = time.perf_counter() - started
-    _record_snapshot(on, seconds)
+        step("counts")
+        seconds = time.perf_counter() - started
+        _record_snapshot(on, seconds, complete=True)
     return seconds
 
 
@@ -243,9 +262,13 @@ def _sorts_by_person() -> bool:
     return connection.vendor == "postgresql"
 
 
-def snapshot_date() -> datetime.date | None:
+def snapshot_date(*, complete: bool = True) -> datetime.date | None:
+    """The date the snapshot answers for; None while it is being moved to another date (or
+    never built). `complete=False` gives the date being built: writers keep its rows in step."""
     snapshot = Snapshot.objects.first()
-    return snapshot.as_of if snapshot else None
+    if snapshot is None or (complete and not snapshot.complete):
+        return None
+    return snapshot.as_of
 
 
 def apply_change(change: Change) -> None:
@@ -260,6 +283,8 @@ def apply_change(change: Change) -> None:
         framework_changed()  # everyone is computed again: nothing else is left to redo
         return
     with transaction.atomic():
+        if change.administrations:
+            history.mark_stale(change.administrations)
         refresh_administrations(change.administrations, since=change.since)
         refresh_people(change.people)
 
@@ -267,15 +292,19 @@ def apply_change(change: Change) -> None:
 def refresh_people(staff_ids: Iterable[int]) -> None:
     """Redo the derived rows of these people and adjust the counts of their institutions by
     the difference: the cost follows the people changed, not the size of their institution.
-    Runs in the caller's transaction; a no-op before the first full refresh."""
-    on = snapshot_date()
+    Their spans and the count changes of every date follow too. Runs in the caller's
+    transaction; the snapshot is left alone before the first full refresh."""
+    on = snapshot_date(complete=False)
     ids = sorted(set(staff_ids))
-    if on is None or not ids:
+    if not ids:
         return
     with transaction.atomic():
         if len(ids) <= PEOPLE_PER_STATEMENT:
             by_person, params = _in("staff_member_id", tuple(ids))
-            _redo_people(on, by_person, params, PeopleFilter.ids(ids))
+            people = PeopleFilter.ids(ids)
+            history.redo_people(by_person, params, people)
+            if on is not None:
+                _redo_people(on, by_person, params, people)
             return
         # Many people (an imported roster): named once, in a table of their own, instead of
         # in statements of tens of thousands of parameters.
@@ -287,10 +316,11 @@ def refresh_people(staff_ids: Iterable[int]) -> None:
                     f"WHERE id IN {subquery}"
                 )
                 beneficiaries = sorted(row[0] for row in cursor.fetchall())
-            _redo_people(
-                on, f"staff_member_id IN {subquery}", (),
-                PeopleFilter(f"s.id IN {subquery}", (), beneficiaries),
-            )  # fmt: skip
+            by_person = f"staff_member_id IN {subquery}"
+            people = PeopleFilter(f"s.id IN {subquery}", (), beneficiaries)
+            history.redo_people(by_person, (), people)
+            if on is not None:
+                _redo_people(on, by_person, (), people)
 
 
 def _redo_people(
@@ -330,8 +360,8 @@ def refresh_administrations(
     institutions' counts) and at the points of the trend from `since` on; earlier points, and
     other administrations' rows and the snapshot, stay as they are. An adaptation taking effect
     after the snapshot date changes nothing yet. Runs in the caller's transaction; a no-op
-    before the first full refresh."""
-    on = snapshot_date()
+    before the first full refresh. (Their history is marked stale by `apply_change`.)"""
+    on = snapshot_date(complete=False)
     ids = tuple(sorted(set(beneficiary_ids)))
     if on is None or not ids or (since is not None and since > on):
         return
@@ -382,14 +412,26 @@ def refresh_trend(
     *, until: datetime.date | None = None, progress: Callable[[int, int], None] | None = None
 ) -> int:
     """Share compliant at each quarter end of the last five years, per institution and
-    category: the engine run once per quarter, aggregated in SQL."""
+    category: read from the count changes of administrations whose history is ready; for the
+    others (their rules changed since), the engine run once per quarter, aggregated in SQL."""
     until = until or timezone.localdate()
     ends = quarter_ends(until)
     all_staff = _all_staff_category()
-    with _bulk_session():
+    ready = tuple(sorted(history.ready_administrations()))
+    stale = sorted(set(Beneficiary.objects.values_list("pk", flat=True)) - set(ready))
+    with _bulk_session(bool(stale)):
         _clear(TrendPoint)
         for index, end in enumerate(ends, start=1):
-            _insert_trend_point(end, PeopleFilter.everyone(), all_staff)
+            if ready:
+                condition, params = _in("beneficiary_id", ready)
+                sql, counts_params = history.group_counts_on(end, condition, list(params))
+                _execute(
+                    f"INSERT INTO {TrendPoint._meta.db_table} ({', '.join(TREND_COLUMNS)}) "
+                    f"SELECT %s, {', '.join(TREND_COLUMNS[1:])} FROM ({sql}) counts",
+                    [end.isoformat(), *counts_params],
+                )
+            if stale:
+                _insert_trend_point(end, PeopleFilter.administrations(stale), all_staff)
             if progress:
                 progress(index, len(ends))
     return len(ends)
@@ -418,9 +460,11 @@ def _insert_trend_point(end: datetime.date, people: PeopleFilter, all_staff: int
 
 
 def framework_changed() -> None:
-    """The matrix changed: every figure may change. The snapshot is dropped, so pages compute on
-    the fly (correct, slower) until the next `matrica compliance refresh` rebuilds it."""
+    """The matrix changed: every figure may change. The snapshot is dropped and every
+    administration's history marked stale, so pages compute on the fly (correct, slower) until
+    the next `matrica compliance refresh` rebuilds them."""
     Snapshot.objects.all().delete()
+    history.mark_stale()
 
 
 def materialize_statuses(on: datetime.date, institutions: Any) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from matrica.compliance import exports
+from matrica.compliance import exports, history
 from matrica.compliance.scope import ComplianceScope
 from matrica.compliance.services import refresh_all, refresh_trend
 from matrica.tenancy.models import Beneficiary, Institution
@@ -21,6 +21,12 @@ class Command(BaseCommand):
         refresh = sub.add_parser("refresh", help="Rebuild statuses, counts and the trend.")
         refresh.add_argument("--as-of", type=datetime.date.fromisoformat, default=None)
         refresh.add_argument("--no-trend", action="store_true", help="Skip the quarterly trend.")
+        refresh.add_argument(
+            "--history",
+            action="store_true",
+            help="Rebuild every administration's history (by default only those whose rules "
+            "changed, or never built).",
+        )
         export = sub.add_parser("export", help="Write the per-person status table.")
         export.add_argument(
             "--scope", default="", help="Administration code (e.g. RS); all if empty."
@@ -40,6 +46,15 @@ class Command(BaseCommand):
 
     def refresh(self, options: dict[str, Any]) -> None:
         quiet = options["verbosity"] == 0
+        bar = tqdm(desc="Compliance history", unit=" batches", disable=quiet)
+
+        def batch(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        seconds = history.rebuild(only_stale=not options["history"], progress=batch)
+        bar.close()
+        self.stdout.write(f"History rebuilt in {seconds:.2f} s.")
         steps = tqdm(total=3, desc="Compliance statuses", disable=quiet)
 
         def step(_label: str) -> None:

@@ -1,0 +1,581 @@
+"""Compliance on every date: status spans and count changes (docs/decisions/005).
+
+A person's status against one requirement is a step function of the date. Between the days on
+which it can change (a column held begins or ends, the rules change, satisfying evidence raises
+the latest valid-until), the requirement, its deadline and that valid-until stay the same: a
+*span*. The status of any day inside a span follows from the day alone (`engine.status_sql`),
+so one table of spans answers for every date, today included.
+
+The figures of a dashboard are sums over people. Each span is cut into the pieces in which its
+status stands still (current, then expiring, then expired; or missing, then overdue), and each
+piece adds one to its count on its first day and takes it away the day after its last: *count
+changes*, per institution and matrix cell, and (through each person's standing, day by day) per
+institution and primary category. They are kept at three grains, years, months and days, so
+that the counts on any day are the sum of a few thousand rows, not of every change before it.
+
+Only this module and `services` write these tables. A change to people redoes their spans and
+adjusts the counts by the difference, in the action's transaction; a change to the rules marks
+the administrations concerned stale, and `rebuild` redoes them in short transactions, a batch of
+people at a time, while pages compute on the fly for them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from matrica.compliance.engine import Dialect, PeopleFilter, level_rank_sql, status_sql
+from matrica.compliance.models import CellChange, Grain, GroupChange, History, StatusSpan
+from matrica.compliance.status import Status
+from matrica.framework.models import FrameworkVersion, NationalAdaptation, StaffCategory
+from matrica.framework.selectors import rules_by_beneficiary
+from matrica.staff.models import StaffMember, StaffRole
+from matrica.tenancy.models import Beneficiary
+from matrica.training.models import Completion
+
+# The last day of an open span: a day no date of the application reaches.
+END = datetime.date(9999, 12, 31)
+# People per transaction of a rebuild: short enough that a user's write never waits long for
+# it (measured in docs/performance.md).
+BATCH = 2000
+
+SPAN_COLUMNS = (
+    "staff_member_id", "area_id", "category_id", "starts", "ends", "beneficiary_id",
+    "institution_id", "primary_category_id", "required_rank", "deadline", "valid_until",
+)  # fmt: skip
+
+
+def _execute(sql: str, params: Iterable[Any] = ()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return cursor.rowcount
+
+
+def _epochs(beneficiary_ids: list[int]) -> list[tuple[int, datetime.date, datetime.date, Any]]:
+    """Per administration, the periods in which its rules stand still, with those rules: a
+    period begins with each published version and each of its adaptations."""
+    versions = FrameworkVersion.objects.published()
+    starts = sorted(
+        set(versions.values_list("effective_from", flat=True))
+        | set(
+            NationalAdaptation.objects.filter(
+                beneficiary_id__in=beneficiary_ids, version__in=versions
+            ).values_list("effective_from", flat=True)
+        )
+    )
+    if not starts:
+        return []
+    first = min(versions.values_list("effective_from", flat=True))
+    starts = [day for day in starts if day >= first]
+    periods = []
+    for index, day in enumerate(starts):
+        ends = starts[index + 1] - datetime.timedelta(days=1) if index + 1 < len(starts) else END
+        for beneficiary_id, cells in rules_by_beneficiary(beneficiary_ids, day).items():
+            for rule in cells.values():
+                periods.append((beneficiary_id, day, ends, rule))
+    return periods
+
+
+def spans_query(people: PeopleFilter) -> tuple[str, list[Any]] | None:
+    """SELECT of the SPAN_COLUMNS of these people, for every date. None before any framework
+    version is published."""
+    first_version = FrameworkVersion.objects.published().order_by("effective_from").first()
+    if first_version is None:
+        return None
+    beneficiaries = people.beneficiary_ids or list(Beneficiary.objects.values_list("pk", flat=True))
+    epochs = _epochs(beneficiaries)
+    if not epochs:
+        return None
+    dialect = Dialect(connection.vendor)
+    lit = dialect.date_literal
+    end = lit(END)
+    first = lit(first_version.effective_from)
+    all_staff = StaffCategory.objects.get(applies_to_all=True).pk
+    staff, role = StaffMember._meta.db_table, StaffRole._meta.db_table
+    completion = Completion._meta.db_table
+    rules = ", ".join(
+        f"({int(b)}, {lit(starts)}, {lit(ends)}, {int(rule.area_id)}, {int(rule.category_id)}, "
+        f"{int(rule.level_rank)}, {int(rule.refresher_months)}, {int(rule.deadline_months)})"
+        for b, starts, ends, rule in epochs
+    )
+    least, greatest = dialect.least, dialect.greatest
+    condition = f"AND {people.condition}" if people.condition else ""
+    requirement = "staff_id, area_id, category_id, starts"
+    plain = (
+        "staff_id, area_id, category_id, starts, ends, beneficiary_id, institution_id, "
+        "primary_category_id, required_rank, refresher_months, deadline"
+    )
+    carried = ", ".join(f"q.{column.strip()}" for column in plain.split(","))
+    counts_until = least(
+        "c.valid_until", dialect.add_months("c.completed_on", "q.refresher_months")
+    )
+    sql = f"""
+WITH rules (beneficiary_id, starts, ends, area_id, category_id, required_rank, refresher_months,
+            deadline_months) AS (VALUES {rules}),
+people AS MATERIALIZED (
+    -- Counted from their entry, to their last day in post (inactive people without one never).
+    SELECT s.id AS staff_id, s.beneficiary_id, s.institution_id, s.primary_category_id,
+           s.entry_date, CASE WHEN s.active THEN {end} ELSE s.leaving_date END AS leaves
+    FROM {staff} s
+    WHERE (s.active OR s.leaving_date IS NOT NULL) {condition}
+),
+entries AS (
+    -- Each reason to hold a column: from when, to when, and the day its clock starts.
+    SELECT staff_id, primary_category_id AS category_id, entry_date AS starts, leaves AS ends,
+           entry_date AS since
+    FROM people
+    UNION ALL
+    SELECT staff_id, {int(all_staff)}, entry_date, leaves, entry_date FROM people
+    UNION ALL
+    SELECT p.staff_id, r.category_id, {greatest("r.start_date", "p.entry_date")},
+           {least(f"COALESCE(r.end_date, {end})", "p.leaves")}, r.start_date
+    FROM people p JOIN {role} r ON r.staff_member_id = p.staff_id
+),
+live AS MATERIALIZED (SELECT * FROM entries WHERE starts <= ends),
+bounds AS (
+    SELECT staff_id, category_id, starts AS day FROM live
+    UNION
+    SELECT staff_id, category_id, {dialect.add_days("ends", 1)} FROM live WHERE ends < {end}
+),
+pieces AS (
+    SELECT staff_id, category_id, day AS starts,
+           LEAD(day) OVER (PARTITION BY staff_id, category_id ORDER BY day) AS next_day
+    FROM bounds
+),
+held AS MATERIALIZED (
+    -- Each stretch in which a column is held for the same reasons, and the deadline's clock.
+    SELECT g.staff_id, g.category_id, g.starts,
+           COALESCE({dialect.add_days("g.next_day", -1)}, {end}) AS ends,
+           {greatest("MIN(e.since)", first)} AS since
+    FROM pieces g
+    JOIN live e ON e.staff_id = g.staff_id AND e.category_id = g.category_id
+               AND e.starts <= g.starts AND g.starts <= e.ends
+    GROUP BY g.staff_id, g.category_id, g.starts, g.next_day
+),
+req AS MATERIALIZED (
+    SELECT h.staff_id, p.beneficiary_id, p.institution_id, p.primary_category_id,
+           h.category_id, ru.area_id, ru.required_rank, ru.refresher_months,
+           {greatest("h.starts", "ru.starts")} AS starts, {least("h.ends", "ru.ends")} AS ends,
+           {dialect.add_months("h.since", "ru.deadline_months")} AS deadline
+    FROM held h
+    JOIN people p ON p.staff_id = h.staff_id
+    JOIN rules ru ON ru.beneficiary_id = p.beneficiary_id AND ru.category_id = h.category_id
+                 AND ru.starts <= h.ends AND h.starts <= ru.ends
+),
+evidence AS (
+    -- Satisfying evidence by the day it was gained, and until when it counts; a requirement
+    -- without any keeps one row without a day.
+    SELECT {carried}, c.completed_on AS gained, MAX({counts_until}) AS counts_until
+    FROM req q
+    LEFT JOIN {completion} c ON c.staff_member_id = q.staff_id AND c.area_id = q.area_id
+                            AND c.completed_on <= q.ends
+                            AND {level_rank_sql("c.level_id")} >= q.required_rank
+    GROUP BY {carried}, c.completed_on
+),
+ranked AS (
+    SELECT {plain}, gained, counts_until,
+           MAX(counts_until) OVER (
+               PARTITION BY {requirement} ORDER BY gained
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+           ) AS before,
+           MIN(gained) OVER (PARTITION BY {requirement}) AS first_gained,
+           ROW_NUMBER() OVER (PARTITION BY {requirement} ORDER BY gained) AS nth
+    FROM evidence
+),
+raised AS (
+    -- Only evidence that pushes the valid-until further starts a new span.
+    SELECT {plain}, gained, counts_until,
+           LEAD(gained) OVER (PARTITION BY {requirement} ORDER BY gained) AS next_gained
+    FROM ranked
+    WHERE gained IS NOT NULL AND (before IS NULL OR counts_until > before)
+),
+spans AS (
+    SELECT staff_id, area_id, category_id, {greatest("starts", "gained")} AS starts,
+           {least("ends", f"COALESCE({dialect.add_days('next_gained', -1)}, {end})")} AS ends,
+           beneficiary_id, institution_id, primary_category_id, required_rank, deadline,
+           counts_until AS valid_until
+    FROM raised
+    UNION ALL
+    -- Before the first evidence.
+    SELECT staff_id, area_id, category_id, starts,
+           {least("ends", f"COALESCE({dialect.add_days('first_gained', -1)}, {end})")},
+           beneficiary_id, institution_id, primary_category_id, required_rank, deadline, NULL
+    FROM ranked
+    WHERE nth = 1
+)
+SELECT staff_id, area_id, category_id, starts, ends, beneficiary_id, institution_id,
+       primary_category_id, required_rank, deadline, valid_until
+FROM spans
+WHERE starts <= ends
+"""
+    return sql, list(people.params)
+
+
+# --- Count changes --------------------------------------------------------------------------------
+
+
+def _pieces(where: str) -> str:
+    """The pieces of the spans matching `where` in which the status stands still: `status`, from
+    `f` to `t` (inclusive). SQL of a CTE body."""
+    dialect = Dialect(connection.vendor)
+    least, greatest, days = dialect.least, dialect.greatest, dialect.add_days
+    window = settings.MATRICA_EXPIRING_WINDOW_DAYS
+    table = StatusSpan._meta.db_table
+    placed = (
+        "staff_member_id, beneficiary_id, institution_id, primary_category_id, area_id, category_id"
+    )
+    parts = [
+        (Status.MISSING, "starts", least("ends", "deadline"), "valid_until IS NULL"),
+        (Status.OVERDUE, greatest("starts", days("deadline", 1)), "ends", "valid_until IS NULL"),
+        (Status.CURRENT, "starts", least("ends", days("valid_until", -window)),
+         "valid_until IS NOT NULL"),
+        (Status.EXPIRING, greatest("starts", days("valid_until", 1 - window)),
+         least("ends", "valid_until"), "valid_until IS NOT NULL"),
+        (Status.EXPIRED, greatest("starts", days("valid_until", 1)), "ends",
+         "valid_until IS NOT NULL"),
+    ]  # fmt: skip
+    selects = [
+        f"SELECT {placed}, '{status}' AS status, {f} AS f, {t} AS t FROM {table} "
+        f"WHERE ({where}) AND {condition}"
+        for status, f, t, condition in parts
+    ]
+    return " UNION ALL ".join(selects)
+
+
+def _day_events(keys: str, measures: dict[str, str], source: str) -> str:
+    """Per piece of `source` (columns `keys`, `f`, `t` and what `measures` read): the measures
+    added on its first day and taken away the day after its last."""
+    dialect = Dialect(connection.vendor)
+    plus = ", ".join(f"{expression} AS {name}" for name, expression in measures.items())
+    minus = ", ".join(f"-({expression}) AS {name}" for name, expression in measures.items())
+    return (
+        f"SELECT {keys}, f AS day, {plus} FROM {source} WHERE f <= t "
+        f"UNION ALL SELECT {keys}, {dialect.add_days('t', 1)}, {minus} FROM {source} "
+        f"WHERE f <= t AND t < {dialect.date_literal(END)}"
+    )
+
+
+def _grains(keys: str, measures: tuple[str, ...], daily: str, sign: int) -> str:
+    """The daily changes in `daily` (columns `keys`, `day`, `measures`) at the three grains,
+    multiplied by `sign`, without rows that change nothing."""
+    dialect = Dialect(connection.vendor)
+    sums = ", ".join(f"{sign} * SUM({m}) AS {m}" for m in measures)
+    nonzero = " OR ".join(f"SUM({m}) <> 0" for m in measures)
+    return " UNION ALL ".join(
+        f"SELECT {int(grain)} AS grain, {start} AS starts, {keys}, {sums} FROM {daily} "
+        f"GROUP BY {keys}, {start} HAVING {nonzero}"
+        for grain, start in (
+            (Grain.DAY, "day"),
+            (Grain.MONTH, dialect.start_of("day", "month")),
+            (Grain.YEAR, dialect.start_of("day", "year")),
+        )
+    )
+
+
+CELL_MEASURES = ("people", *(status.value for status in Status))
+CELL_KEYS = "beneficiary_id, institution_id, area_id, category_id"
+GROUP_MEASURES = ("people", "compliant", "aware", "at_level", "with_expiring", "with_overdue")
+GROUP_KEYS = "beneficiary_id, institution_id, primary_category_id"
+
+
+def _upsert(model: type, keys: str, conflict: str, measures: tuple[str, ...], sql: str) -> str:
+    table = model._meta.db_table  # type: ignore[attr-defined]
+    columns = f"grain, starts, {keys}, {', '.join(measures)}"
+    updates = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in measures)
+    # "WHERE true" lets SQLite parse INSERT … SELECT … ON CONFLICT unambiguously.
+    return (
+        f"INSERT INTO {table} ({columns}) SELECT * FROM ({sql}) changes WHERE true "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    )
+
+
+def _cell_changes(where: str, sign: int) -> str:
+    measures = {"people": "1"} | {
+        status.value: f"CASE WHEN status = '{status}' THEN 1 ELSE 0 END" for status in Status
+    }
+    events = _day_events(CELL_KEYS, measures, "pieces")
+    sums = ", ".join(f"SUM({m}) AS {m}" for m in CELL_MEASURES)
+    sql = f"""
+WITH pieces AS MATERIALIZED ({_pieces(where)}),
+events AS ({events}),
+daily AS (SELECT {CELL_KEYS}, day, {sums} FROM events GROUP BY {CELL_KEYS}, day)
+{_grains(CELL_KEYS, CELL_MEASURES, "daily", sign)}
+"""
+    return _upsert(
+        CellChange, CELL_KEYS, "institution_id, grain, starts, area_id, category_id",
+        CELL_MEASURES, sql,
+    )  # fmt: skip
+
+
+def _group_changes(where: str, sign: int, all_staff: int) -> str:
+    """A person's standing changes on the days their pieces begin or end: their running counts
+    (requirements held, unmet, unmet in the all-staff column and in their own, expiring,
+    overdue) give the headline flags of each day, and each flag's change is a change of their
+    group's numerators (docs/compliance.md §6)."""
+    unmet = f"CASE WHEN status NOT IN ('{Status.CURRENT}', '{Status.EXPIRING}') THEN 1 ELSE 0 END"
+    measures = {
+        "requirements": "1",
+        "unmet": unmet,
+        "unmet_all": f"CASE WHEN category_id = {int(all_staff)} THEN {unmet} ELSE 0 END",
+        "unmet_own": f"CASE WHEN category_id = primary_category_id THEN {unmet} ELSE 0 END",
+        "expiring": f"CASE WHEN status = '{Status.EXPIRING}' THEN 1 ELSE 0 END",
+        "overdue": f"CASE WHEN status = '{Status.OVERDUE}' THEN 1 ELSE 0 END",
+    }
+    person = f"staff_member_id, {GROUP_KEYS}"
+    events = _day_events(person, measures, "pieces")
+    sums = ", ".join(f"SUM({m}) AS {m}" for m in measures)
+    running = ", ".join(f"SUM({m}) OVER standing AS {m}" for m in measures)
+    counted = "requirements > 0"
+    flags = {
+        "people": f"CASE WHEN {counted} THEN 1 ELSE 0 END",
+        "compliant": f"CASE WHEN {counted} AND unmet = 0 THEN 1 ELSE 0 END",
+        "aware": f"CASE WHEN {counted} AND unmet_all = 0 THEN 1 ELSE 0 END",
+        "at_level": f"CASE WHEN {counted} AND unmet_own = 0 THEN 1 ELSE 0 END",
+        "with_expiring": "CASE WHEN expiring > 0 THEN 1 ELSE 0 END",
+        "with_overdue": "CASE WHEN overdue > 0 THEN 1 ELSE 0 END",
+    }
+    flag_columns = ", ".join(f"{expression} AS {name}" for name, expression in flags.items())
+    deltas = ", ".join(
+        f"{m} - COALESCE(LAG({m}) OVER (PARTITION BY staff_member_id ORDER BY day), 0) AS {m}"
+        for m in GROUP_MEASURES
+    )
+    group_sums = ", ".join(f"SUM({m}) AS {m}" for m in GROUP_MEASURES)
+    sql = f"""
+WITH pieces AS MATERIALIZED ({_pieces(where)}),
+events AS ({events}),
+per_day AS (SELECT {person}, day, {sums} FROM events GROUP BY {person}, day),
+standing AS (
+    SELECT {person}, day, {running} FROM per_day
+    WINDOW standing AS (PARTITION BY staff_member_id ORDER BY day ROWS UNBOUNDED PRECEDING)
+),
+flagged AS (SELECT {person}, day, {flag_columns} FROM standing),
+changed AS (SELECT {GROUP_KEYS}, day, {deltas} FROM flagged),
+daily AS (SELECT {GROUP_KEYS}, day, {group_sums} FROM changed GROUP BY {GROUP_KEYS}, day)
+{_grains(GROUP_KEYS, GROUP_MEASURES, "daily", sign)}
+"""
+    return _upsert(
+        GroupChange, GROUP_KEYS, "institution_id, grain, starts, primary_category_id",
+        GROUP_MEASURES, sql,
+    )  # fmt: skip
+
+
+def _adjust_changes(where: str, params: tuple[Any, ...], sign: int, all_staff: int) -> None:
+    # `where` appears once per piece kind (five) in each statement.
+    _execute(_cell_changes(where, sign), params * 5)
+    _execute(_group_changes(where, sign, all_staff), params * 5)
+
+
+def redo_people(by_person: str, params: tuple[Any, ...], people: PeopleFilter) -> None:
+    """Redo the spans of these people (`by_person`: a condition on `staff_member_id`) and adjust
+    the count changes by the difference, in the caller's transaction."""
+    all_staff = StaffCategory.objects.get(applies_to_all=True).pk
+    with transaction.atomic():
+        _adjust_changes(by_person, params, -1, all_staff)
+        _execute(f"DELETE FROM {StatusSpan._meta.db_table} WHERE {by_person}", params)
+        query = spans_query(people)
+        if query is not None:
+            sql, query_params = query
+            _execute(
+                f"INSERT INTO {StatusSpan._meta.db_table} ({', '.join(SPAN_COLUMNS)}) {sql}",
+                query_params,
+            )
+        _adjust_changes(by_person, params, 1, all_staff)
+
+
+# --- Readiness and rebuilds -----------------------------------------------------------------------
+
+
+def ready_administrations() -> set[int]:
+    return set(History.objects.filter(ready=True).values_list("beneficiary_id", flat=True))
+
+
+def mark_stale(beneficiary_ids: Iterable[int] | None = None) -> None:
+    """The rules of these administrations (all: None) changed: pages stop reading their spans
+    and changes until `rebuild` has redone them."""
+    histories = History.objects.all()
+    if beneficiary_ids is not None:
+        histories = histories.filter(beneficiary_id__in=list(beneficiary_ids))
+    histories.update(ready=False)
+
+
+Progress = Callable[[int, int], None]
+
+
+def rebuild(
+    beneficiary_ids: Iterable[int] | None = None,
+    *,
+    only_stale: bool = False,
+    progress: Progress | None = None,
+) -> float:
+    """Rebuild the spans and changes of these administrations (all: None; `only_stale`: those
+    not ready), each in short transactions of BATCH people, so that users' writes go on
+    meanwhile. Returns the seconds taken. Must not run inside a transaction."""
+    started = time.perf_counter()
+    ids = sorted(beneficiary_ids or Beneficiary.objects.values_list("pk", flat=True))
+    if only_stale:
+        ids = [b for b in ids if b not in ready_administrations()]
+    batches: list[tuple[int, list[int]]] = []
+    for beneficiary_id in ids:
+        staff = list(
+            StaffMember.objects.filter(beneficiary_id=beneficiary_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        batches += [
+            (beneficiary_id, staff[start : start + BATCH]) for start in range(0, len(staff), BATCH)
+        ]
+    total, done = len(batches) + len(ids), 0
+    for beneficiary_id in ids:
+        _start_rebuild(beneficiary_id)
+        done += 1
+        if progress:
+            progress(done, total)
+        for owner, batch in batches:
+            if owner != beneficiary_id:
+                continue
+            with transaction.atomic():
+                low, high = batch[0], batch[-1]
+                register = StaffMember._meta.db_table
+                people = (
+                    f"(SELECT id FROM {register} WHERE beneficiary_id = %s "
+                    "AND id BETWEEN %s AND %s)"
+                )
+                redo_people(
+                    f"staff_member_id IN {people}", (beneficiary_id, low, high),
+                    PeopleFilter(
+                        "s.beneficiary_id = %s AND s.id BETWEEN %s AND %s",
+                        (beneficiary_id, low, high), [beneficiary_id],
+                    ),
+                )  # fmt: skip
+            done += 1
+            if progress:
+                progress(done, total)
+        _finish_rebuild(beneficiary_id, started)
+    _analyze()
+    return time.perf_counter() - started
+
+
+@transaction.atomic
+def _start_rebuild(beneficiary_id: int) -> None:
+    History.objects.update_or_create(beneficiary_id=beneficiary_id, defaults={"ready": False})
+    for model in (StatusSpan, CellChange, GroupChange):
+        table = model._meta.db_table
+        _execute(f"DELETE FROM {table} WHERE beneficiary_id = %s", [beneficiary_id])
+
+
+@transaction.atomic
+def _finish_rebuild(beneficiary_id: int, started: float) -> None:
+    History.objects.filter(beneficiary_id=beneficiary_id).update(
+        ready=True, built_at=timezone.now(), seconds=time.perf_counter() - started
+    )
+
+
+# --- Reads ----------------------------------------------------------------------------------------
+
+
+def statuses_on(
+    on: datetime.date, condition: str, params: list[Any], statuses: Iterable[str] = ()
+) -> tuple[str, list[Any]]:
+    """SELECT of the engine's STATUS_COLUMNS on `on` for the spans matching `condition`. The
+    held level is read from the evidence for each row returned (a list's page, a download).
+    Asking for some statuses only lets the database find them by the span index: expiring is a
+    narrow range of valid-until, overdue a span without evidence past its deadline."""
+    dialect = Dialect(connection.vendor)
+    d = dialect.date_param()
+    window_end = on + datetime.timedelta(days=settings.MATRICA_EXPIRING_WINDOW_DAYS)
+    narrowing, extra = [], []
+    wanted = set(statuses)
+    if wanted and wanted <= {Status.EXPIRING, Status.OVERDUE}:
+        if Status.EXPIRING in wanted:
+            narrowing.append(f"(valid_until >= {d} AND valid_until < {d})")
+            extra += [on.isoformat(), window_end.isoformat()]
+        if Status.OVERDUE in wanted:
+            narrowing.append(f"(valid_until IS NULL AND deadline < {d})")
+            extra.append(on.isoformat())
+    narrowed = f"AND ({' OR '.join(narrowing)})" if narrowing else ""
+    held = (
+        f"(SELECT MAX(CASE WHEN c.valid_until >= {d} THEN {level_rank_sql('c.level_id')} END) "
+        f"FROM {Completion._meta.db_table} c WHERE c.staff_member_id = sp.staff_member_id "
+        f"AND c.area_id = sp.area_id AND c.completed_on <= {d})"
+    )
+    sql = f"""
+SELECT staff_member_id, beneficiary_id, institution_id, primary_category_id, area_id,
+       category_id, required_rank, {held} AS held_rank, deadline, valid_until,
+       {status_sql(d, d)} AS status
+FROM {StatusSpan._meta.db_table} sp
+WHERE ({condition}) AND starts <= {d} AND ends >= {d} {narrowed}
+"""
+    day = on.isoformat()
+    return sql, [day, day, day, window_end.isoformat(), day, *params, day, day, *extra]
+
+
+def _at(on: datetime.date) -> tuple[str, list[Any]]:
+    """The rows of changes whose sum is the counts on `on`."""
+    year, month = on.replace(month=1, day=1), on.replace(day=1)
+    d = Dialect(connection.vendor).date_param()
+    return (
+        f"((grain = {int(Grain.YEAR)} AND starts < {d}) "
+        f"OR (grain = {int(Grain.MONTH)} AND starts >= {d} AND starts < {d}) "
+        f"OR (grain = {int(Grain.DAY)} AND starts >= {d} AND starts <= {d}))",
+        [year, year, month, month, on],
+    )
+
+
+def cell_counts_on(on: datetime.date, condition: str, params: list[Any]) -> tuple[str, list[Any]]:
+    """SELECT shaped like CellCount: the counts per institution and cell on `on`, for the
+    institutions matching `condition` (on `institution_id`)."""
+    return _counts_on(CellChange, CELL_KEYS, CELL_MEASURES, on, condition, params)
+
+
+def group_counts_on(on: datetime.date, condition: str, params: list[Any]) -> tuple[str, list[Any]]:
+    """SELECT shaped like GroupCount, on `on`."""
+    return _counts_on(GroupChange, GROUP_KEYS, GROUP_MEASURES, on, condition, params)
+
+
+def _counts_on(
+    model: type, keys: str, measures: tuple[str, ...], on: datetime.date, condition: str,
+    params: list[Any],
+) -> tuple[str, list[Any]]:  # fmt: skip
+    at, at_params = _at(on)
+    sums = ", ".join(f"SUM({m}) AS {m}" for m in measures)
+    table = model._meta.db_table  # type: ignore[attr-defined]
+    return (
+        f"SELECT {keys}, {sums} FROM {table} WHERE ({condition}) AND {at} "
+        f"GROUP BY {keys} HAVING SUM(people) > 0",
+        [*params, *at_params],
+    )
+
+
+def group_counts_by_month(
+    until: datetime.date, condition: str, params: list[Any]
+) -> list[tuple[datetime.date, int, int]]:
+    """People counted and compliant at the end of each month up to `until`'s, for the
+    institutions matching `condition`: the month rows added up in order."""
+    table = GroupChange._meta.db_table
+    d = Dialect(connection.vendor).date_param()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT starts, SUM(people), SUM(compliant) FROM {table} "
+            f"WHERE ({condition}) AND grain = {int(Grain.MONTH)} AND starts <= {d} "
+            "GROUP BY starts ORDER BY starts",
+            [*params, until.replace(day=1)],
+        )
+        rows = cursor.fetchall()
+    result, people, compliant = [], 0, 0
+    for starts, month_people, month_compliant in rows:
+        people += int(month_people or 0)
+        compliant += int(month_compliant or 0)
+        month = starts if isinstance(starts, datetime.date) else datetime.date.fromisoformat(starts)
+        result.append((month, people, compliant))
+    return result
+
+
+def _analyze() -> None:
+    for model in (StatusSpan, CellChange, GroupChange):
+        _execute(f"ANALYZE {model._meta.db_table}")
