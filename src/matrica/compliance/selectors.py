@@ -89,11 +89,23 @@ def count(value: int, suppressed: bool = False) -> Count:
     return Count(value, suppressed)
 
 
+DATE_COLUMNS = frozenset({"deadline", "valid_until"})
+
+
 def _fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """Rows as dictionaries. SQLite gives a date as text when its column is computed or read
+    through a subquery it does not flatten: dates are dates whichever relation answered."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         columns = [column[0] for column in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        dated = [index for index, name in enumerate(columns) if name in DATE_COLUMNS]
+        rows = []
+        for values in cursor.fetchall():
+            row = dict(zip(columns, values, strict=True))
+            for index in dated:
+                row[columns[index]] = _as_date(values[index])
+            rows.append(row)
+        return rows
 
 
 def _ids_condition(column: str, queryset: Any) -> tuple[str, list[Any]]:

@@ -47,8 +47,6 @@ from matrica.staff.models import StaffMember
 from matrica.tenancy.changes import Change
 from matrica.tenancy.models import Beneficiary
 
-Progress = Callable[[str], None]
-
 
 def _execute(sql: str, params: Iterable[Any] = ()) -> int:
     with connection.cursor() as cursor:
@@ -217,7 +215,9 @@ def _record_snapshot(
     snapshot.save()
 
 
-def refresh_all(*, on: datetime.date | None = None, progress: Progress | None = None) -> float:
+def refresh_all(
+    *, on: datetime.date | None = None, progress: history.Progress | None = None
+) -> float:
     """Move the snapshot to `on` (today): every status, summary and count, in transactions of
     `history.BATCH` people each, so that users' writes never wait long for it. Meanwhile the
     snapshot is marked incomplete: pages read the history (or compute on the fly) instead, and
@@ -225,21 +225,21 @@ def refresh_all(*, on: datetime.date | None = None, progress: Progress | None = 
     that stops half-way leaves the snapshot incomplete; the next one finishes it."""
     on = on or timezone.localdate()
     started = time.perf_counter()
-    step = progress or (lambda _label: None)
     with transaction.atomic():
         if snapshot_date(complete=False) != on:
             _record_snapshot(on, complete=False)
-    step("statuses")
     staff = list(StaffMember.objects.order_by("pk").values_list("pk", flat=True))
     table = StaffMember._meta.db_table
-    for start in range(0, len(staff), history.BATCH):
+    batches = range(0, len(staff), history.BATCH)
+    for done, start in enumerate(batches, start=1):
         low, high = staff[start], staff[min(start + history.BATCH, len(staff)) - 1]
         with transaction.atomic():
             _redo_people(
                 on, "staff_member_id BETWEEN %s AND %s", (low, high),
                 PeopleFilter("s.id BETWEEN %s AND %s", (low, high), None),
             )  # fmt: skip
-    step("people")
+        if progress:
+            progress(done, len(batches) + 1)
     with transaction.atomic():
         # Rows of people no longer on the register (their deletion cascades through the ORM,
         # a raw delete of the register would not).
@@ -252,9 +252,10 @@ def refresh_all(*, on: datetime.date | None = None, progress: Progress | None = 
         # staff).
         for model in (RequirementStatus, PersonStatus, CellCount, GroupCount):
             _execute(f"ANALYZE {model._meta.db_table}")
-        step("counts")
         seconds = time.perf_counter() - started
         _record_snapshot(on, seconds, complete=True)
+    if progress:
+        progress(len(batches) + 1, len(batches) + 1)
     return seconds
 
 

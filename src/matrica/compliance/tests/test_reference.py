@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from matrica.compliance import history as compliance_history
 from matrica.compliance.scope import ComplianceScope
 from matrica.compliance.selectors import status_rows
 from matrica.compliance.services import refresh_all
@@ -334,6 +335,35 @@ def test_engine_agrees_with_the_reference_on_the_fly(framework, world, case):
 def test_derived_tables_agree_with_the_reference(framework, world, case):
     history, on = case
     check(history, on, framework, world, snapshot=True)
+
+
+@st.composite
+def histories_and_many_dates(draw: st.DrawFn) -> tuple[list[Person], list[date]]:
+    """A history and several dates asked of it, most on the edge of a rule."""
+    history = draw(histories)
+    on_edges = edges(history)
+    anywhere = days(FIRST_ASKED, LAST_ASKED)
+    one = st.one_of(anywhere, st.sampled_from(on_edges)) if on_edges else anywhere
+    return history, draw(st.lists(one, min_size=4, max_size=8, unique=True))
+
+
+@hypothesis_settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(case=histories_and_many_dates())
+def test_the_history_agrees_with_the_reference_on_every_date(framework, world, case):
+    """The spans, built once, answer every date asked of them as the document does."""
+    history, dates = case
+    try:
+        with transaction.atomic():
+            ids = record(history, world["RS"].prison)
+            compliance_history.rebuild()
+            for on in dates:
+                assert ComplianceScope(SystemUser(), on=on).from_history
+                assert engine_outcomes(ids, on) == expected_outcomes(history, ids, on, framework)
+            raise Rollback
+    except Rollback:
+        pass
 
 
 def test_reference_clamps_months_like_the_document():

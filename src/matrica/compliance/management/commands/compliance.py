@@ -1,5 +1,6 @@
 import datetime
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,31 +47,14 @@ class Command(BaseCommand):
 
     def refresh(self, options: dict[str, Any]) -> None:
         quiet = options["verbosity"] == 0
-        bar = tqdm(desc="Compliance history", unit=" batches", disable=quiet)
-
-        def batch(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-        seconds = history.rebuild(only_stale=not options["history"], progress=batch)
-        bar.close()
+        seconds = history.rebuild(
+            only_stale=not options["history"], progress=_bar("Compliance history", quiet)
+        )
         self.stdout.write(f"History rebuilt in {seconds:.2f} s.")
-        steps = tqdm(total=3, desc="Compliance statuses", disable=quiet)
-
-        def step(_label: str) -> None:
-            steps.update(1)
-
-        seconds = refresh_all(on=options["as_of"], progress=step)
-        steps.close()
+        seconds = refresh_all(on=options["as_of"], progress=_bar("Compliance statuses", quiet))
         self.stdout.write(f"Statuses refreshed in {seconds:.2f} s.")
         if not options["no_trend"]:
-            bar = tqdm(total=21, desc="Quarterly trend", unit=" quarters", disable=quiet)
-
-            def quarter(done: int, _total: int) -> None:
-                bar.update(1)
-
-            refresh_trend(until=options["as_of"], progress=quarter)
-            bar.close()
+            refresh_trend(until=options["as_of"], progress=_bar("Quarterly trend", quiet))
             self.stdout.write("Trend refreshed.")
 
     def export(self, options: dict[str, Any]) -> None:
@@ -102,3 +86,16 @@ class Command(BaseCommand):
             with output.open("w", encoding="utf-8-sig", newline="") as stream:
                 written = exports.write_csv(scope, stream)
         self.stderr.write(f"{written} rows written.")
+
+
+def _bar(description: str, quiet: bool) -> Callable[[int, int], None]:
+    """A progress bar fed with (done, total), closed when done reaches total."""
+    bar = tqdm(desc=description, disable=quiet)
+
+    def advance(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return advance
