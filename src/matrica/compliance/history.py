@@ -169,38 +169,35 @@ req AS MATERIALIZED (
                  AND ru.starts <= h.ends AND h.starts <= ru.ends
 ),
 evidence AS (
-    -- Satisfying evidence by the day it was gained, and until when it counts; a requirement
+    -- Satisfying evidence, the day it was gained and until when it counts; a requirement
     -- without any keeps one row without a day.
-    SELECT {carried}, c.completed_on AS gained, MAX({counts_until}) AS counts_until
+    SELECT {carried}, c.completed_on AS gained, {counts_until} AS counts_until
     FROM req q
     LEFT JOIN {completion} c ON c.staff_member_id = q.staff_id AND c.area_id = q.area_id
                             AND c.completed_on <= q.ends
                             AND {level_rank_sql("c.level_id")} >= q.required_rank
-    GROUP BY {carried}, c.completed_on
 ),
-ranked AS (
-    SELECT {plain}, gained, counts_until,
+ranked AS MATERIALIZED (
+    -- From each piece of evidence to the next, the latest valid-until gained so far: one
+    -- window, one sort. (Evidence that does not push the valid-until further only splits a
+    -- span in two alike; pieces of the same day leave an empty span, dropped below.)
+    SELECT {plain}, gained,
            MAX(counts_until) OVER (
-               PARTITION BY {requirement} ORDER BY gained
-               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-           ) AS before,
-           MIN(gained) OVER (PARTITION BY {requirement}) AS first_gained,
-           ROW_NUMBER() OVER (PARTITION BY {requirement} ORDER BY gained) AS nth
+               by_day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+           ) AS valid_until,
+           LEAD(gained) OVER by_day AS next_gained,
+           FIRST_VALUE(gained) OVER by_day AS first_gained,
+           ROW_NUMBER() OVER by_day AS nth
     FROM evidence
-),
-raised AS (
-    -- Only evidence that pushes the valid-until further starts a new span.
-    SELECT {plain}, gained, counts_until,
-           LEAD(gained) OVER (PARTITION BY {requirement} ORDER BY gained) AS next_gained
-    FROM ranked
-    WHERE gained IS NOT NULL AND (before IS NULL OR counts_until > before)
+    WINDOW by_day AS (PARTITION BY {requirement} ORDER BY gained)
 ),
 spans AS (
     SELECT staff_id, area_id, category_id, {greatest("starts", "gained")} AS starts,
            {least("ends", f"COALESCE({dialect.add_days('next_gained', -1)}, {end})")} AS ends,
            beneficiary_id, institution_id, primary_category_id, required_rank, deadline,
-           counts_until AS valid_until
-    FROM raised
+           valid_until
+    FROM ranked
+    WHERE gained IS NOT NULL
     UNION ALL
     -- Before the first evidence.
     SELECT staff_id, area_id, category_id, starts,
