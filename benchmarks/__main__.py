@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from benchmarks.common import fresh_postgres
 
@@ -31,7 +32,18 @@ TARGETS: list[tuple[str, str, float | None, float | None]] = [
     ("close_s", "closing a session of 30, reflected", 0.05, None),
     ("delivery_s", "a session of 30, planning to close", None, None),
     ("full_recompute_s", "full recompute", 4.0, 20.0),
+    ("history_rebuild_s", "history rebuild, every administration", None, None),
+    ("trend_s", "quarterly trend from the history", None, None),
+    ("framework_change_s", "framework change: history rebuilt, snapshot moved", None, None),
 ]
+# Issue #21: a change of the common matrix within this many full recomputes.
+FRAMEWORK_CHANGE_TARGET = 2.0
+WRITES = [
+    ("writes_idle", "a user's write, nothing else running"),
+    ("writes_during_rebuild", "a user's write during the history rebuild"),
+    ("writes_during_refresh", "a user's write during refresh_all"),
+]
+WRITE_LIMIT_S = 1.0  # issue #21: no write waits longer for a rebuild or a refresh
 
 
 def run_one(database: str, scale: str, repeat: int) -> dict[str, object]:
@@ -82,6 +94,58 @@ def report(results: list[dict[str, object]]) -> str:
             f"| {r['database']} | {r['staff']:,} | | | rows differing from DuckDB "
             f"| {r['mismatched_rows']} | | 0 |"
         )
+        changed = float(r["framework_change_s"]) / float(r["full_recompute_s"])  # type: ignore[arg-type]
+        verdict = "ok" if changed <= FRAMEWORK_CHANGE_TARGET else "MISSED"
+        out.append(
+            f"| {r['database']} | {r['staff']:,} | | | framework change ÷ full recompute "
+            f"| {changed:.2f} | | ≤ {FRAMEWORK_CHANGE_TARGET} {verdict} |"
+        )
+        for key, label in WRITES:
+            w: dict[str, Any] = r[key]  # type: ignore[assignment]
+            bad = w["failed"] or w["over_1s"] or w["action_error"]
+            during = f" ({w['action_s']:.1f} s)" if w["action_s"] is not None else ""
+            if w["action_error"]:
+                during += f" [it FAILED: {w['action_error'].splitlines()[0][:80]}]"
+            out.append(
+                f"| {r['database']} | {r['staff']:,} | | | {label}{during}: {w['writes']} writes, "
+                f"median / max (s) | {w['median_s']:.3f} / {w['max_s']:.3f} "
+                f"| {w['failed']} failed | none failed, none > {WRITE_LIMIT_S} s "
+                f"{'MISSED' if bad else 'ok'} |"
+            )
+        for day, rows in r["history_mismatched_rows"].items():  # type: ignore[attr-defined]
+            counts = r["history_count_mismatches"][day]  # type: ignore[index]
+            out.append(
+                f"| {r['database']} | {r['staff']:,} | | | history on {day}: rows differing from "
+                f"DuckDB; cells, groups whose counts differ from its rows | {rows}; "
+                f"{counts['cells']}, {counts['groups']} | | 0; 0, 0 |"
+            )
+    return "\n".join(out)
+
+
+def dated_report(results: list[dict[str, object]]) -> str:
+    """Pages on today and on past dates: seconds and the ratio to DuckDB's time (the whole
+    status table for today), the target against the worst of the dates."""
+    days: list[str] = list(results[0]["page_dates"]) if results else []  # type: ignore[call-overload]
+    out = [
+        "| database | staff | DuckDB (s) | page | " + " | ".join(days) + " | target |",
+        "|---|---|---|---|" + "---|" * len(days) + "---|",
+    ]
+    for r in results:
+        duck = float(r["duckdb_s"])  # type: ignore[arg-type]
+        for page in r["pages"]:  # type: ignore[attr-defined]
+            seconds = [float(page["seconds"][day]) for day in days]
+            cells = " | ".join(f"{s:.3f} ({s / duck:.2f}×)" for s in seconds)
+            target = page["target"]
+            if target is None:
+                bound = "—"
+            else:
+                bound = f"≤ {target}× " + ("ok" if max(seconds) / duck <= target else "MISSED")
+            engine = [day for day in days if page["engine_queries"][day]]
+            note = f" (engine on {', '.join(engine)})" if engine else ""
+            out.append(
+                f"| {r['database']} | {r['staff']:,} | {duck:.3f} | {page['label']}{note} "
+                f"| {cells} | {bound} |"
+            )
     return "\n".join(out)
 
 
@@ -115,6 +179,9 @@ def main() -> None:
     ]
     table = report(results)
     print(table)
+    print()
+    print(dated_report(results))
+    print()
     for line in growth(results):
         print(line)
     out = ROOT / "var" / "bench" / "results.json"

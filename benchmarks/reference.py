@@ -28,26 +28,38 @@ def write_rules(folder: Path, on: datetime.date) -> None:
         csv.writer(handle).writerows(Level.objects.values_list("pk", "rank"))
 
 
+SCHEMAS = {
+    "staff": "id BIGINT, beneficiary_id INT, institution_id INT, employee_number VARCHAR, "
+    "given_name VARCHAR, family_name VARCHAR, primary_category_id INT, entry_date DATE, "
+    "active INT, search_text VARCHAR, sort_name VARCHAR, leaving_date DATE",
+    "role": "id BIGINT, staff_id BIGINT, category_id INT, start_date DATE",
+    "completion": "id BIGINT, staff_id BIGINT, area_id INT, level_id INT, completed_on DATE, "
+    "valid_until DATE",
+    "rules": "beneficiary_id INT, area_id INT, category_id INT, required_rank INT, "
+    "refresher_months INT, deadline_months INT",
+    "level": "id INT, rank INT",
+}
+
+
+def _load(db: duckdb.DuckDBPyConnection, folder: Path, table: str) -> None:
+    columns = SCHEMAS[table]
+    spec = ", ".join(f"'{c.split()[0]}': '{c.split()[1]}'" for c in columns.split(", "))
+    db.execute(
+        f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_csv('{folder / table}.csv', "
+        f"header = false, columns = {{{spec}}})"
+    )
+
+
 def connect(folder: Path) -> duckdb.DuckDBPyConnection:
     db = duckdb.connect()
-    schemas = {
-        "staff": "id BIGINT, beneficiary_id INT, institution_id INT, employee_number VARCHAR, "
-        "given_name VARCHAR, family_name VARCHAR, primary_category_id INT, entry_date DATE, "
-        "active INT, search_text VARCHAR, sort_name VARCHAR, leaving_date DATE",
-        "role": "id BIGINT, staff_id BIGINT, category_id INT, start_date DATE",
-        "completion": "id BIGINT, staff_id BIGINT, area_id INT, level_id INT, completed_on DATE, "
-        "valid_until DATE",
-        "rules": "beneficiary_id INT, area_id INT, category_id INT, required_rank INT, "
-        "refresher_months INT, deadline_months INT",
-        "level": "id INT, rank INT",
-    }
-    for table, columns in schemas.items():
-        spec = ", ".join(f"'{c.split()[0]}': '{c.split()[1]}'" for c in columns.split(", "))
-        db.execute(
-            f"CREATE TABLE {table} AS SELECT * FROM read_csv('{folder / table}.csv', "
-            f"header = false, columns = {{{spec}}})"
-        )
+    for table in SCHEMAS:
+        _load(db, folder, table)
     return db
+
+
+def load_rules(db: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """Read rules.csv again: after `write_rules` for another date, the rules in force then."""
+    _load(db, folder, "rules")
 
 
 def status_sql(on: datetime.date, window_days: int) -> str:

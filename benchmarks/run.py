@@ -29,10 +29,12 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from benchmarks import generate, load, reference  # noqa: E402
+from benchmarks import history as dated  # noqa: E402
 from matrica.accounts.models import User  # noqa: E402
+from matrica.compliance import history  # noqa: E402
 from matrica.compliance.engine import STATUS_COLUMNS  # noqa: E402
 from matrica.compliance.models import RequirementStatus  # noqa: E402
-from matrica.compliance.services import refresh_all  # noqa: E402
+from matrica.compliance.services import refresh_all, refresh_trend  # noqa: E402
 from matrica.compliance.status import Status  # noqa: E402
 from matrica.delivery import actions as delivery  # noqa: E402
 from matrica.delivery.models import TrainingSession  # noqa: E402
@@ -162,7 +164,11 @@ def main() -> None:
     results["load_s"] = time.perf_counter() - started
     results["completions"] = Completion.objects.count()
 
+    # Every administration's history (spans and count changes for every date), then today's
+    # snapshot and the trend, as `matrica compliance refresh` does after a load.
+    results["history_rebuild_s"] = median_seconds(history.rebuild, 1)
     results["full_recompute_s"] = median_seconds(lambda: refresh_all(on=TODAY), 1)
+    results["trend_s"] = median_seconds(lambda: refresh_trend(until=TODAY), 1)
     results["status_rows"] = RequirementStatus.objects.count()
 
     coordinator = User.objects.create(username="bench-coordinator", role=Role.COORDINATOR)
@@ -181,6 +187,8 @@ def main() -> None:
     assert client.get(grid).status_code == 200
     results["grid_s"] = median_seconds(lambda: client.get(grid), args.repeat)
     results["grid_institution_staff"] = largest.people
+    dates = dated.past_dates()
+    dated.time_pages(results, dated.pages(coordinator, largest, dates), dates, args.repeat)
 
     module = Module.objects.get(code="FL")
     people = list(StaffMember.objects.filter(institution=largest, active=True).order_by("pk"))
@@ -197,8 +205,12 @@ def main() -> None:
         results, largest, people[30 * args.repeat :][: 30 * args.repeat + 1], args.repeat
     )
 
+    results["framework_change_s"] = dated.framework_change()
+    # Last, so that the comparisons below also check what users' writes during a rebuild and
+    # a refresh left behind.
+    dated.contention(results, module)
+
     engine_csv = args.data / f"engine-{connection.vendor}.csv"
-    refresh_all(on=TODAY)  # the sessions above changed evidence; compare a clean state
     export_engine_rows(engine_csv)
     reference.write_rules(args.data, TODAY)
     duck = reference.connect(args.data)
@@ -214,6 +226,7 @@ def main() -> None:
     sql = reference.status_sql(TODAY, settings.MATRICA_EXPIRING_WINDOW_DAYS)
     results["duckdb_s"] = reference.time_reference(duck, sql)
     results["mismatched_rows"] = reference.mismatches(duck, engine_csv)
+    dated.history_mismatches(results, args.data, duck, dates)
     print(json.dumps(results), flush=True)
 
 
