@@ -62,6 +62,12 @@ class Dialect:
             return f"CAST(({date}) + {int(days)} AS date)"
         return f"date({date}, '{int(days):+d} days')"
 
+    def same(self, a: str, b: str) -> str:
+        """Equal, NULL equal to NULL."""
+        if self.vendor == "postgresql":
+            return f"{a} IS NOT DISTINCT FROM {b}"
+        return f"{a} IS {b}"
+
     def start_of(self, date: str, unit: str) -> str:
         """The first day of the month or year of `date`."""
         if self.vendor == "postgresql":

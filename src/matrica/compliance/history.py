@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Callable, Iterable
+from itertools import count
 from typing import Any
 
 from django.conf import settings
@@ -115,6 +116,11 @@ def spans_query(people: PeopleFilter) -> tuple[str, list[Any]] | None:
     counts_until = least(
         "c.valid_until", dialect.add_months("c.completed_on", "q.refresher_months")
     )
+
+    def until(next_day: str) -> str:
+        """A span's last day: the requirement's, or the day before `next_day`."""
+        return least("ends", f"COALESCE({dialect.add_days(next_day, -1)}, {end})")
+
     sql = f"""
 WITH rules (beneficiary_id, starts, ends, area_id, category_id, required_rank, refresher_months,
             deadline_months) AS (VALUES {rules}),
@@ -192,22 +198,18 @@ ranked AS MATERIALIZED (
     WINDOW by_day AS (PARTITION BY {requirement} ORDER BY gained)
 ),
 spans AS (
-    SELECT staff_id, area_id, category_id, {greatest("starts", "gained")} AS starts,
-           {least("ends", f"COALESCE({dialect.add_days('next_gained', -1)}, {end})")} AS ends,
+    -- Each piece of evidence opens a span to the next (part 1); the first row of each
+    -- requirement also gives the span before any evidence (part 0).
+    SELECT staff_id, area_id, category_id,
+           CASE part WHEN 1 THEN {greatest("starts", "gained")} ELSE starts END AS starts,
+           CASE part WHEN 1 THEN {until("next_gained")} ELSE {until("first_gained")} END AS ends,
            beneficiary_id, institution_id, primary_category_id, required_rank, deadline,
-           valid_until
-    FROM ranked
-    WHERE gained IS NOT NULL
-    UNION ALL
-    -- Before the first evidence.
-    SELECT staff_id, area_id, category_id, starts,
-           {least("ends", f"COALESCE({dialect.add_days('first_gained', -1)}, {end})")},
-           beneficiary_id, institution_id, primary_category_id, required_rank, deadline, NULL
-    FROM ranked
-    WHERE nth = 1
+           CASE part WHEN 1 THEN valid_until END AS valid_until
+    FROM ranked CROSS JOIN {_numbers("part", (0, 1))}
+    WHERE (part = 1 AND gained IS NOT NULL) OR (part = 0 AND nth = 1)
 )
-SELECT staff_id, area_id, category_id, starts, ends, beneficiary_id, institution_id,
-       primary_category_id, required_rank, deadline, valid_until
+SELECT staff_id AS staff_member_id, area_id, category_id, starts, ends, beneficiary_id,
+       institution_id, primary_category_id, required_rank, deadline, valid_until
 FROM spans
 WHERE starts <= ends
 """
@@ -217,62 +219,74 @@ WHERE starts <= ends
 # --- Count changes --------------------------------------------------------------------------------
 
 
-def _pieces(where: str) -> str:
-    """The pieces of the spans matching `where` in which the status stands still: `status`, from
-    `f` to `t` (inclusive). SQL of a CTE body."""
+def _numbers(name: str, values: Iterable[int]) -> str:
+    """A tiny constant relation with one column, to join with. (SQLite computes a CTE again for
+    each arm of a UNION ALL that reads it: one scan joined to a few numbers instead.)"""
+    return "(" + " UNION ALL ".join(f"SELECT {int(v)} AS {name}" for v in values) + f") {name}s"
+
+
+def _pieces(source: str, carried: str) -> str:
+    """The pieces of the spans in `source` in which the status stands still: `status`, from `f`
+    to `t` (inclusive, maybe empty), with the span's placement and the `carried` columns. A
+    span without evidence is missing, then overdue; one with, current, expiring, expired. SQL
+    of a CTE body."""
     dialect = Dialect(connection.vendor)
     least, greatest, days = dialect.least, dialect.greatest, dialect.add_days
     window = settings.MATRICA_EXPIRING_WINDOW_DAYS
-    table = StatusSpan._meta.db_table
-    placed = (
-        "staff_member_id, beneficiary_id, institution_id, primary_category_id, area_id, category_id"
-    )
-    parts = [
-        (Status.MISSING, "starts", least("ends", "deadline"), "valid_until IS NULL"),
-        (Status.OVERDUE, greatest("starts", days("deadline", 1)), "ends", "valid_until IS NULL"),
-        (Status.CURRENT, "starts", least("ends", days("valid_until", -window)),
-         "valid_until IS NOT NULL"),
+    kinds = [
+        (Status.MISSING, "starts", least("ends", "deadline")),
+        (Status.OVERDUE, greatest("starts", days("deadline", 1)), "ends"),
+        (Status.CURRENT, "starts", least("ends", days("valid_until", -window))),
         (Status.EXPIRING, greatest("starts", days("valid_until", 1 - window)),
-         least("ends", "valid_until"), "valid_until IS NOT NULL"),
-        (Status.EXPIRED, greatest("starts", days("valid_until", 1)), "ends",
-         "valid_until IS NOT NULL"),
+         least("ends", "valid_until")),
+        (Status.EXPIRED, greatest("starts", days("valid_until", 1)), "ends"),
     ]  # fmt: skip
-    selects = [
-        f"SELECT {placed}, '{status}' AS status, {f} AS f, {t} AS t FROM {table} "
-        f"WHERE ({where}) AND {condition}"
-        for status, f, t, condition in parts
-    ]
-    return " UNION ALL ".join(selects)
+
+    def by_kind(column: int) -> str:
+        whens = " ".join(
+            f"WHEN {n} THEN {kind[column] if column else repr(str(kind[0]))}"
+            for n, kind in enumerate(kinds)
+        )
+        return f"CASE kind {whens} END"
+
+    return f"""
+SELECT staff_member_id, beneficiary_id, institution_id, primary_category_id, area_id,
+       category_id, {carried}, {by_kind(0)} AS status, {by_kind(1)} AS f, {by_kind(2)} AS t
+FROM {source} CROSS JOIN {_numbers("kind", range(len(kinds)))}
+WHERE (kind < 2 AND valid_until IS NULL) OR (kind >= 2 AND valid_until IS NOT NULL)
+"""
 
 
 def _day_events(keys: str, measures: dict[str, str], source: str) -> str:
     """Per piece of `source` (columns `keys`, `f`, `t` and what `measures` read): the measures
     added on its first day and taken away the day after its last."""
     dialect = Dialect(connection.vendor)
-    plus = ", ".join(f"{expression} AS {name}" for name, expression in measures.items())
-    minus = ", ".join(f"-({expression}) AS {name}" for name, expression in measures.items())
-    return (
-        f"SELECT {keys}, f AS day, {plus} FROM {source} WHERE f <= t "
-        f"UNION ALL SELECT {keys}, {dialect.add_days('t', 1)}, {minus} FROM {source} "
-        f"WHERE f <= t AND t < {dialect.date_literal(END)}"
-    )
+    counted = ", ".join(f"side * ({expression}) AS {name}" for name, expression in measures.items())
+    day = f"CASE side WHEN 1 THEN f ELSE {dialect.add_days('t', 1)} END"
+    return f"""
+SELECT {keys}, {day} AS day, {counted}
+FROM {source} CROSS JOIN {_numbers("side", (1, -1))}
+WHERE f <= t AND (side = 1 OR t < {dialect.date_literal(END)})
+"""
 
 
-def _grains(keys: str, measures: tuple[str, ...], daily: str, sign: int) -> str:
+def _grains(keys: str, measures: tuple[str, ...], daily: str) -> str:
     """The daily changes in `daily` (columns `keys`, `day`, `measures`) at the three grains,
-    multiplied by `sign`, without rows that change nothing."""
+    without rows that change nothing."""
     dialect = Dialect(connection.vendor)
-    sums = ", ".join(f"{sign} * SUM({m}) AS {m}" for m in measures)
+    sums = ", ".join(f"SUM({m}) AS {m}" for m in measures)
     nonzero = " OR ".join(f"SUM({m}) <> 0" for m in measures)
-    return " UNION ALL ".join(
-        f"SELECT {int(grain)} AS grain, {start} AS starts, {keys}, {sums} FROM {daily} "
-        f"GROUP BY {keys}, {start} HAVING {nonzero}"
-        for grain, start in (
-            (Grain.DAY, "day"),
-            (Grain.MONTH, dialect.start_of("day", "month")),
-            (Grain.YEAR, dialect.start_of("day", "year")),
-        )
+    starts = (
+        f"CASE grain WHEN {int(Grain.DAY)} THEN day "
+        f"WHEN {int(Grain.MONTH)} THEN {dialect.start_of('day', 'month')} "
+        f"ELSE {dialect.start_of('day', 'year')} END"
     )
+    return f"""
+SELECT grain, {starts} AS starts, {keys}, {sums}
+FROM {daily} CROSS JOIN {_numbers("grain", Grain.values)}
+GROUP BY grain, {starts}, {keys}
+HAVING {nonzero}
+"""
 
 
 CELL_MEASURES = ("people", *(status.value for status in Status))
@@ -292,17 +306,69 @@ def _upsert(model: type, keys: str, conflict: str, measures: tuple[str, ...], sq
     )
 
 
-def _cell_changes(where: str, sign: int) -> str:
-    measures = {"people": "1"} | {
-        status.value: f"CASE WHEN status = '{status}' THEN 1 ELSE 0 END" for status in Status
+def _sides(by_person: str, new: str) -> str:
+    """CTEs `old` (the stored spans of the people) and `new` (the table of their spans as they
+    are now), the spans that differ (`gone`, `came`), and per person `since`: the first day on
+    which their statuses may differ. A span that only ends sooner or later than it did (new
+    evidence cuts the last one short) differs from the day after the sooner end."""
+    dialect = Dialect(connection.vendor)
+    span = ", ".join(SPAN_COLUMNS)
+    key = ("staff_member_id", "area_id", "category_id", "starts")
+    same_key = " AND ".join(f"b.{column} = a.{column}" for column in key)
+    alike = " AND ".join(
+        dialect.same("a." + column, "b." + column)
+        for column in SPAN_COLUMNS
+        if column not in (*key, "ends")
+    )
+    sooner = dialect.add_days(dialect.least("a.ends", "b.ends"), 1)
+    first_day = (
+        f"CASE WHEN b.staff_member_id IS NOT NULL AND {alike} THEN {sooner} ELSE a.starts END"
+    )
+
+    return f"""old AS (SELECT {span} FROM {StatusSpan._meta.db_table} WHERE {by_person}),
+new AS (SELECT {span} FROM {new}),
+gone AS MATERIALIZED (SELECT * FROM old EXCEPT SELECT * FROM new),
+came AS MATERIALIZED (SELECT * FROM new EXCEPT SELECT * FROM old),
+first_days AS (
+    SELECT a.staff_member_id, {first_day} AS day
+    FROM gone a LEFT JOIN came b ON {same_key}
+    UNION ALL
+    SELECT a.staff_member_id, {first_day} AS day
+    FROM came a LEFT JOIN gone b ON {same_key}
+),
+since AS MATERIALIZED (
+    SELECT staff_member_id, MIN(day) AS day FROM first_days GROUP BY staff_member_id
+)"""
+
+
+def _cell_changes(by_person: str, new: str) -> str:
+    """The cell counts change by the pieces of the spans that came, less those of the spans
+    that went, from the first day that differs: spans a write leaves alone cost nothing."""
+    dialect = Dialect(connection.vendor)
+    measures = {"people": "sign"} | {
+        status.value: f"CASE WHEN status = '{status}' THEN sign ELSE 0 END" for status in Status
     }
-    events = _day_events(CELL_KEYS, measures, "pieces")
+    events = _day_events(CELL_KEYS, measures, "clipped")
     sums = ", ".join(f"SUM({m}) AS {m}" for m in CELL_MEASURES)
     sql = f"""
-WITH pieces AS MATERIALIZED ({_pieces(where)}),
+WITH {_sides(by_person, new)},
+sided AS (
+    SELECT g.*, -1 AS sign, s.day AS since
+    FROM gone g JOIN since s ON s.staff_member_id = g.staff_member_id WHERE g.ends >= s.day
+    UNION ALL
+    SELECT c.*, 1 AS sign, s.day AS since
+    FROM came c JOIN since s ON s.staff_member_id = c.staff_member_id WHERE c.ends >= s.day
+),
+pieces AS MATERIALIZED ({_pieces("sided", "sign, since")}),
+clipped AS (
+    SELECT {CELL_KEYS}, sign, status, {dialect.greatest("f", "since")} AS f, t
+    FROM pieces WHERE t >= since
+),
 events AS ({events}),
-daily AS (SELECT {CELL_KEYS}, day, {sums} FROM events GROUP BY {CELL_KEYS}, day)
-{_grains(CELL_KEYS, CELL_MEASURES, "daily", sign)}
+daily AS MATERIALIZED (
+    SELECT {CELL_KEYS}, day, {sums} FROM events GROUP BY {CELL_KEYS}, day
+)
+{_grains(CELL_KEYS, CELL_MEASURES, "daily")}
 """
     return _upsert(
         CellChange, CELL_KEYS, "institution_id, grain, starts, area_id, category_id",
@@ -310,11 +376,14 @@ daily AS (SELECT {CELL_KEYS}, day, {sums} FROM events GROUP BY {CELL_KEYS}, day)
     )  # fmt: skip
 
 
-def _group_changes(where: str, sign: int, all_staff: int) -> str:
+def _group_changes(by_person: str, new: str, all_staff: int) -> str:
     """A person's standing changes on the days their pieces begin or end: their running counts
     (requirements held, unmet, unmet in the all-staff column and in their own, expiring,
     overdue) give the headline flags of each day, and each flag's change is a change of their
-    group's numerators (docs/compliance.md §6)."""
+    group's numerators (docs/compliance.md §6). The person's days before the first span that
+    differs stand as they were, so both timelines, old and new, start there; their difference
+    is the change."""
+    dialect = Dialect(connection.vendor)
     unmet = f"CASE WHEN status NOT IN ('{Status.CURRENT}', '{Status.EXPIRING}') THEN 1 ELSE 0 END"
     measures = {
         "requirements": "1",
@@ -324,8 +393,8 @@ def _group_changes(where: str, sign: int, all_staff: int) -> str:
         "expiring": f"CASE WHEN status = '{Status.EXPIRING}' THEN 1 ELSE 0 END",
         "overdue": f"CASE WHEN status = '{Status.OVERDUE}' THEN 1 ELSE 0 END",
     }
-    person = f"staff_member_id, {GROUP_KEYS}"
-    events = _day_events(person, measures, "pieces")
+    person = f"staff_member_id, sign, {GROUP_KEYS}"
+    events = _day_events(person, measures, "clipped")
     sums = ", ".join(f"SUM({m}) AS {m}" for m in measures)
     running = ", ".join(f"SUM({m}) OVER standing AS {m}" for m in measures)
     counted = "requirements > 0"
@@ -339,22 +408,38 @@ def _group_changes(where: str, sign: int, all_staff: int) -> str:
     }
     flag_columns = ", ".join(f"{expression} AS {name}" for name, expression in flags.items())
     deltas = ", ".join(
-        f"{m} - COALESCE(LAG({m}) OVER (PARTITION BY staff_member_id ORDER BY day), 0) AS {m}"
+        f"sign * ({m} - COALESCE(LAG({m}) OVER (PARTITION BY staff_member_id, sign "
+        f"ORDER BY day), 0)) AS {m}"
         for m in GROUP_MEASURES
     )
     group_sums = ", ".join(f"SUM({m}) AS {m}" for m in GROUP_MEASURES)
     sql = f"""
-WITH pieces AS MATERIALIZED ({_pieces(where)}),
+WITH {_sides(by_person, new)},
+sided AS (
+    SELECT o.*, -1 AS sign, s.day AS since
+    FROM old o JOIN since s ON s.staff_member_id = o.staff_member_id WHERE o.ends >= s.day
+    UNION ALL
+    SELECT n.*, 1 AS sign, s.day AS since
+    FROM new n JOIN since s ON s.staff_member_id = n.staff_member_id WHERE n.ends >= s.day
+),
+pieces AS MATERIALIZED ({_pieces("sided", "sign, since")}),
+clipped AS (
+    SELECT staff_member_id, sign, {GROUP_KEYS}, category_id, status,
+           {dialect.greatest("f", "since")} AS f, t
+    FROM pieces WHERE t >= since
+),
 events AS ({events}),
 per_day AS (SELECT {person}, day, {sums} FROM events GROUP BY {person}, day),
 standing AS (
     SELECT {person}, day, {running} FROM per_day
-    WINDOW standing AS (PARTITION BY staff_member_id ORDER BY day ROWS UNBOUNDED PRECEDING)
+    WINDOW standing AS (PARTITION BY staff_member_id, sign ORDER BY day ROWS UNBOUNDED PRECEDING)
 ),
 flagged AS (SELECT {person}, day, {flag_columns} FROM standing),
 changed AS (SELECT {GROUP_KEYS}, day, {deltas} FROM flagged),
-daily AS (SELECT {GROUP_KEYS}, day, {group_sums} FROM changed GROUP BY {GROUP_KEYS}, day)
-{_grains(GROUP_KEYS, GROUP_MEASURES, "daily", sign)}
+daily AS MATERIALIZED (
+    SELECT {GROUP_KEYS}, day, {group_sums} FROM changed GROUP BY {GROUP_KEYS}, day
+)
+{_grains(GROUP_KEYS, GROUP_MEASURES, "daily")}
 """
     return _upsert(
         GroupChange, GROUP_KEYS, "institution_id, grain, starts, primary_category_id",
@@ -362,27 +447,41 @@ daily AS (SELECT {GROUP_KEYS}, day, {group_sums} FROM changed GROUP BY {GROUP_KE
     )  # fmt: skip
 
 
-def _adjust_changes(where: str, params: tuple[Any, ...], sign: int, all_staff: int) -> None:
-    # `where` appears once per piece kind (five) in each statement.
-    _execute(_cell_changes(where, sign), params * 5)
-    _execute(_group_changes(where, sign, all_staff), params * 5)
-
-
 def redo_people(by_person: str, params: tuple[Any, ...], people: PeopleFilter) -> None:
     """Redo the spans of these people (`by_person`: a condition on `staff_member_id`) and adjust
-    the count changes by the difference, in the caller's transaction."""
+    the count changes by the difference, in the caller's transaction. Their spans as they are
+    now go to a temporary table first; only spans that differ from the stored ones are written
+    and counted."""
     all_staff = StaffCategory.objects.get(applies_to_all=True).pk
+    span = ", ".join(SPAN_COLUMNS)
+    table = StatusSpan._meta.db_table
+    new = f"matrica_spans_{next(_TABLE_NUMBERS)}"
+    query = spans_query(people)
     with transaction.atomic():
-        _adjust_changes(by_person, params, -1, all_staff)
-        _execute(f"DELETE FROM {StatusSpan._meta.db_table} WHERE {by_person}", params)
-        query = spans_query(people)
-        if query is not None:
-            sql, query_params = query
+        if query is None:
+            _execute(f"CREATE TEMPORARY TABLE {new} AS SELECT {span} FROM {table} WHERE 1 = 0")
+        else:
+            _execute(f"CREATE TEMPORARY TABLE {new} AS {query[0]}", query[1])
+        try:
+            _execute(_cell_changes(by_person, new), params)
+            _execute(_group_changes(by_person, new, all_staff), params)
+            key = "staff_member_id, area_id, category_id, starts"
             _execute(
-                f"INSERT INTO {StatusSpan._meta.db_table} ({', '.join(SPAN_COLUMNS)}) {sql}",
-                query_params,
+                f"DELETE FROM {table} WHERE {by_person} AND ({key}) IN "
+                f"(SELECT {key} FROM (SELECT {span} FROM {table} WHERE {by_person} "
+                f"EXCEPT SELECT {span} FROM {new}) gone)",
+                params * 2,
             )
-        _adjust_changes(by_person, params, 1, all_staff)
+            _execute(
+                f"INSERT INTO {table} ({span}) SELECT {span} FROM {new} "
+                f"EXCEPT SELECT {span} FROM {table} WHERE {by_person}",
+                params,
+            )
+        finally:
+            _execute(f"DROP TABLE {new}")
+
+
+_TABLE_NUMBERS = count(1)
 
 
 # --- Readiness and rebuilds -----------------------------------------------------------------------
