@@ -484,6 +484,21 @@ def redo_people(by_person: str, params: tuple[Any, ...], people: PeopleFilter) -
 _TABLE_NUMBERS = count(1)
 
 
+# Advisory locks of this application's own namespace (PostgreSQL's two-integer form).
+_LOCKS = 0x4D41  # "MA"
+
+
+def serialize(beneficiary_ids: Iterable[int]) -> None:
+    """Let one transaction at a time redo the derived rows of an administration's people, until
+    it ends: two that redo the same people would both see their old rows and write the new ones
+    twice, and two that add to the same counts in different orders deadlock. PostgreSQL only:
+    SQLite lets one transaction write at a time anyway. Locks are taken in order of id."""
+    if connection.vendor != "postgresql":
+        return
+    for beneficiary_id in sorted(set(beneficiary_ids)):
+        _execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCKS, int(beneficiary_id)])
+
+
 # --- Readiness and rebuilds -----------------------------------------------------------------------
 
 
@@ -516,37 +531,25 @@ def rebuild(
     ids = sorted(beneficiary_ids or Beneficiary.objects.values_list("pk", flat=True))
     if only_stale:
         ids = [b for b in ids if b not in ready_administrations()]
-    batches: list[tuple[int, list[int]]] = []
-    for beneficiary_id in ids:
-        staff = list(
-            StaffMember.objects.filter(beneficiary_id=beneficiary_id)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        batches += [
-            (beneficiary_id, staff[start : start + BATCH]) for start in range(0, len(staff), BATCH)
-        ]
-    total, done = len(batches) + len(ids), 0
+    batches = _batches(ids)
+    total, done = sum(len(b) for b in batches.values()) + len(ids), 0
     for beneficiary_id in ids:
         _start_rebuild(beneficiary_id)
         done += 1
         if progress:
             progress(done, total)
-        for owner, batch in batches:
-            if owner != beneficiary_id:
-                continue
+        for institution_id, low, high in batches[beneficiary_id]:
             with transaction.atomic():
-                low, high = batch[0], batch[-1]
-                register = StaffMember._meta.db_table
+                serialize([beneficiary_id])
                 people = (
-                    f"(SELECT id FROM {register} WHERE beneficiary_id = %s "
-                    "AND id BETWEEN %s AND %s)"
+                    f"(SELECT id FROM {StaffMember._meta.db_table} "
+                    "WHERE institution_id = %s AND id BETWEEN %s AND %s)"
                 )
                 redo_people(
-                    f"staff_member_id IN {people}", (beneficiary_id, low, high),
+                    f"staff_member_id IN {people}", (institution_id, low, high),
                     PeopleFilter(
-                        "s.beneficiary_id = %s AND s.id BETWEEN %s AND %s",
-                        (beneficiary_id, low, high), [beneficiary_id],
+                        "s.institution_id = %s AND s.id BETWEEN %s AND %s",
+                        (institution_id, low, high), [beneficiary_id],
                     ),
                 )  # fmt: skip
             done += 1
@@ -557,8 +560,32 @@ def rebuild(
     return time.perf_counter() - started
 
 
+def _batches(beneficiary_ids: list[int]) -> dict[int, list[tuple[int, int, int]]]:
+    """Per administration, its people in batches of at most BATCH, each within one
+    institution: (institution, first id, last id). The counts are kept per institution, so a
+    batch that keeps to one adds its rows once instead of every batch adding to the same."""
+    batches: dict[int, list[tuple[int, int, int]]] = {b: [] for b in beneficiary_ids}
+    people = (
+        StaffMember.objects.filter(beneficiary_id__in=beneficiary_ids)
+        .order_by("beneficiary_id", "institution_id", "pk")
+        .values_list("beneficiary_id", "institution_id", "pk")
+    )
+    current: list[Any] = []
+    for beneficiary_id, institution_id, pk in people.iterator(chunk_size=10_000):
+        if current and (current[1] != institution_id or current[4] == BATCH):
+            batches[current[0]].append((current[1], current[2], current[3]))
+            current = []
+        if not current:
+            current = [beneficiary_id, institution_id, pk, pk, 0]
+        current[3], current[4] = pk, current[4] + 1
+    if current:
+        batches[current[0]].append((current[1], current[2], current[3]))
+    return batches
+
+
 @transaction.atomic
 def _start_rebuild(beneficiary_id: int) -> None:
+    serialize([beneficiary_id])
     History.objects.update_or_create(beneficiary_id=beneficiary_id, defaults={"ready": False})
     for model in (StatusSpan, CellChange, GroupChange):
         table = model._meta.db_table

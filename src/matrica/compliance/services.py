@@ -234,6 +234,12 @@ def refresh_all(
     for done, start in enumerate(batches, start=1):
         low, high = staff[start], staff[min(start + history.BATCH, len(staff)) - 1]
         with transaction.atomic():
+            history.serialize(
+                StaffMember.objects.filter(pk__range=(low, high))
+                .order_by()
+                .values_list("beneficiary_id", flat=True)
+                .distinct()
+            )
             _redo_people(
                 on, "staff_member_id BETWEEN %s AND %s", (low, high),
                 PeopleFilter("s.id BETWEEN %s AND %s", (low, high), None),
@@ -303,6 +309,7 @@ def refresh_people(staff_ids: Iterable[int]) -> None:
         if len(ids) <= PEOPLE_PER_STATEMENT:
             by_person, params = _in("staff_member_id", tuple(ids))
             people = PeopleFilter.ids(ids)
+            history.serialize(people.beneficiary_ids or ())
             history.redo_people(by_person, params, people)
             if on is not None:
                 _redo_people(on, by_person, params, people)
@@ -317,6 +324,7 @@ def refresh_people(staff_ids: Iterable[int]) -> None:
                     f"WHERE id IN {subquery}"
                 )
                 beneficiaries = sorted(row[0] for row in cursor.fetchall())
+            history.serialize(beneficiaries)
             by_person = f"staff_member_id IN {subquery}"
             people = PeopleFilter(f"s.id IN {subquery}", (), beneficiaries)
             history.redo_people(by_person, (), people)
@@ -377,6 +385,7 @@ def refresh_administrations(
     staff = StaffMember.objects
     many = staff.filter(beneficiary_id__in=ids).count() >= BULK_SHARE * staff.count()
     with transaction.atomic(), _bulk_session(many):
+        history.serialize(ids)
         for table, where in (
             (CellCount._meta.db_table, by_administration),
             (GroupCount._meta.db_table, by_administration),

@@ -377,3 +377,55 @@ def test_a_write_made_while_a_rebuild_runs_goes_through_and_is_kept(world, monke
     columns = ", ".join(STATUS_COLUMNS)
     snapshot = _rows(f"SELECT {columns} FROM {RequirementStatus._meta.db_table}", [])
     assert snapshot == engine_statuses(on)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writes_from_other_connections_during_a_rebuild_neither_fail_nor_double(world):
+    """PostgreSQL runs a rebuild and users' writes side by side (SQLite, one writer at a time,
+    is covered above): a write waits at most for the batch in hand, never fails, and what it
+    wrote is counted once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one connection write at a time: see the test above")
+    import threading
+
+    from django.db import connections
+
+    history.rebuild()
+    started, finished = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def rebuild() -> None:
+        try:
+            history.rebuild(progress=lambda done, total: started.set())
+        except BaseException as error:  # reported by the main thread
+            failures.append(error)
+        finally:
+            started.set()
+            finished.set()
+            connections.close_all()
+
+    original = history.BATCH
+    history.BATCH = 1
+    worker = threading.Thread(target=rebuild)
+    try:
+        worker.start()
+        started.wait(30)
+        people = [*world["RS"].people, *world["ME"].people]
+        written = 0
+        while not finished.is_set() or written < 3:
+            member = people[written % len(people)]
+            training_actions.record_evidence(
+                actor=SYSTEM, staff_member=member, area=CompetencyArea.objects.get(code="IDN"),
+                level=Level.objects.get(rank=1), completed_on=date(2024, 5, 1 + written % 28),
+                valid_until=date(2027, 5, 1), source=Completion.Source.MANUAL,
+                note="Certificate seen",
+            )  # fmt: skip
+            written += 1
+        worker.join(60)
+    finally:
+        history.BATCH = original
+    assert not failures
+    kept = stored_history()
+    history.rebuild()
+    assert stored_history() == kept
+    assert_history_answers_like_the_engine(date(2025, 1, 1))
