@@ -40,8 +40,9 @@ from matrica.staff.models import StaffMember, StaffRole
 from matrica.tenancy.models import Beneficiary
 from matrica.training.models import Completion
 
-# The last day of an open span: a day no date of the application reaches.
+# The last day of an open span, and a day before any: days no date of the application reaches.
 END = datetime.date(9999, 12, 31)
+BEGINNING = datetime.date(1, 1, 1)
 # People per transaction of a rebuild: short enough that a user's write never waits long for
 # it (measured in docs/performance.md).
 BATCH = 2000
@@ -341,30 +342,49 @@ since AS MATERIALIZED (
 )"""
 
 
-def _cell_changes(by_person: str, new: str) -> str:
-    """The cell counts change by the pieces of the spans that came, less those of the spans
-    that went, from the first day that differs: spans a write leaves alone cost nothing."""
+PIECE_COLUMNS = (
+    "staff_member_id, beneficiary_id, institution_id, primary_category_id, area_id, "
+    "category_id, sign, status, f, t"
+)
+
+
+def _changed_pieces(by_person: str, new: str, *, fresh: bool) -> str:
+    """SELECT of the pieces that change the counts (PIECE_COLUMNS): those of the people's new
+    spans (sign 1) and of their stored ones (sign -1), from each person's first day that
+    differs on (a piece that began before it is cut there: the days before add up alike on
+    both sides). `fresh`: nothing is stored for them yet (a rebuild), all of `new` counts."""
     dialect = Dialect(connection.vendor)
+    if fresh:
+        beginning = dialect.date_literal(BEGINNING)
+        sides = f"sided AS (SELECT n.*, 1 AS sign, {beginning} AS since FROM {new} n)"
+    else:
+        sides = f"""{_sides(by_person, new)},
+sided AS (
+    SELECT o.*, -1 AS sign, s.day AS since
+    FROM old o JOIN since s ON s.staff_member_id = o.staff_member_id WHERE o.ends >= s.day
+    UNION ALL
+    SELECT n.*, 1 AS sign, s.day AS since
+    FROM new n JOIN since s ON s.staff_member_id = n.staff_member_id WHERE n.ends >= s.day
+)"""
+    return f"""
+WITH {sides},
+pieces AS MATERIALIZED ({_pieces("sided", "sign, since")})
+SELECT staff_member_id, beneficiary_id, institution_id, primary_category_id, area_id,
+       category_id, sign, status, {dialect.greatest("f", "since")} AS f, t
+FROM pieces
+WHERE t >= since AND {dialect.greatest("f", "since")} <= t
+"""
+
+
+def _cell_changes(pieces: str) -> str:
+    """The cell counts change by the pieces that came, less those that went."""
     measures = {"people": "sign"} | {
         status.value: f"CASE WHEN status = '{status}' THEN sign ELSE 0 END" for status in Status
     }
-    events = _day_events(CELL_KEYS, measures, "clipped")
+    events = _day_events(CELL_KEYS, measures, pieces)
     sums = ", ".join(f"SUM({m}) AS {m}" for m in CELL_MEASURES)
     sql = f"""
-WITH {_sides(by_person, new)},
-sided AS (
-    SELECT g.*, -1 AS sign, s.day AS since
-    FROM gone g JOIN since s ON s.staff_member_id = g.staff_member_id WHERE g.ends >= s.day
-    UNION ALL
-    SELECT c.*, 1 AS sign, s.day AS since
-    FROM came c JOIN since s ON s.staff_member_id = c.staff_member_id WHERE c.ends >= s.day
-),
-pieces AS MATERIALIZED ({_pieces("sided", "sign, since")}),
-clipped AS (
-    SELECT {CELL_KEYS}, sign, status, {dialect.greatest("f", "since")} AS f, t
-    FROM pieces WHERE t >= since
-),
-events AS ({events}),
+WITH events AS ({events}),
 daily AS MATERIALIZED (
     SELECT {CELL_KEYS}, day, {sums} FROM events GROUP BY {CELL_KEYS}, day
 )
@@ -376,14 +396,13 @@ daily AS MATERIALIZED (
     )  # fmt: skip
 
 
-def _group_changes(by_person: str, new: str, all_staff: int) -> str:
+def _group_changes(pieces: str, all_staff: int) -> str:
     """A person's standing changes on the days their pieces begin or end: their running counts
     (requirements held, unmet, unmet in the all-staff column and in their own, expiring,
     overdue) give the headline flags of each day, and each flag's change is a change of their
-    group's numerators (docs/compliance.md §6). The person's days before the first span that
-    differs stand as they were, so both timelines, old and new, start there; their difference
-    is the change."""
-    dialect = Dialect(connection.vendor)
+    group's numerators (docs/compliance.md §6). The old and the new timeline of each person
+    (sign -1 and 1) run side by side from the first day that differs; their difference is the
+    change."""
     unmet = f"CASE WHEN status NOT IN ('{Status.CURRENT}', '{Status.EXPIRING}') THEN 1 ELSE 0 END"
     measures = {
         "requirements": "1",
@@ -394,7 +413,7 @@ def _group_changes(by_person: str, new: str, all_staff: int) -> str:
         "overdue": f"CASE WHEN status = '{Status.OVERDUE}' THEN 1 ELSE 0 END",
     }
     person = f"staff_member_id, sign, {GROUP_KEYS}"
-    events = _day_events(person, measures, "clipped")
+    events = _day_events(person, measures, pieces)
     sums = ", ".join(f"SUM({m}) AS {m}" for m in measures)
     running = ", ".join(f"SUM({m}) OVER standing AS {m}" for m in measures)
     counted = "requirements > 0"
@@ -414,21 +433,7 @@ def _group_changes(by_person: str, new: str, all_staff: int) -> str:
     )
     group_sums = ", ".join(f"SUM({m}) AS {m}" for m in GROUP_MEASURES)
     sql = f"""
-WITH {_sides(by_person, new)},
-sided AS (
-    SELECT o.*, -1 AS sign, s.day AS since
-    FROM old o JOIN since s ON s.staff_member_id = o.staff_member_id WHERE o.ends >= s.day
-    UNION ALL
-    SELECT n.*, 1 AS sign, s.day AS since
-    FROM new n JOIN since s ON s.staff_member_id = n.staff_member_id WHERE n.ends >= s.day
-),
-pieces AS MATERIALIZED ({_pieces("sided", "sign, since")}),
-clipped AS (
-    SELECT staff_member_id, sign, {GROUP_KEYS}, category_id, status,
-           {dialect.greatest("f", "since")} AS f, t
-    FROM pieces WHERE t >= since
-),
-events AS ({events}),
+WITH events AS ({events}),
 per_day AS (SELECT {person}, day, {sums} FROM events GROUP BY {person}, day),
 standing AS (
     SELECT {person}, day, {running} FROM per_day
@@ -447,15 +452,19 @@ daily AS MATERIALIZED (
     )  # fmt: skip
 
 
-def redo_people(by_person: str, params: tuple[Any, ...], people: PeopleFilter) -> None:
+def redo_people(
+    by_person: str, params: tuple[Any, ...], people: PeopleFilter, *, fresh: bool = False
+) -> None:
     """Redo the spans of these people (`by_person`: a condition on `staff_member_id`) and adjust
     the count changes by the difference, in the caller's transaction. Their spans as they are
-    now go to a temporary table first; only spans that differ from the stored ones are written
-    and counted."""
+    now go to a temporary table first; only spans that differ from the stored ones are written,
+    and only the days from the first that differs are counted again. `fresh`: nothing is
+    stored for these people (a rebuild deleted it)."""
     all_staff = StaffCategory.objects.get(applies_to_all=True).pk
     span = ", ".join(SPAN_COLUMNS)
     table = StatusSpan._meta.db_table
-    new = f"matrica_spans_{next(_TABLE_NUMBERS)}"
+    number = next(_TABLE_NUMBERS)
+    new, pieces = f"matrica_spans_{number}", f"matrica_pieces_{number}"
     query = spans_query(people)
     with transaction.atomic():
         if query is None:
@@ -463,8 +472,17 @@ def redo_people(by_person: str, params: tuple[Any, ...], people: PeopleFilter) -
         else:
             _execute(f"CREATE TEMPORARY TABLE {new} AS {query[0]}", query[1])
         try:
-            _execute(_cell_changes(by_person, new), params)
-            _execute(_group_changes(by_person, new, all_staff), params)
+            _execute(
+                f"CREATE TEMPORARY TABLE {pieces} AS "
+                f"{_changed_pieces(by_person, new, fresh=fresh)}",
+                () if fresh else params,
+            )
+            _execute(_cell_changes(pieces))
+            _execute(_group_changes(pieces, all_staff))
+            _execute(f"DROP TABLE {pieces}")
+            if fresh:
+                _execute(f"INSERT INTO {table} ({span}) SELECT {span} FROM {new}")
+                return
             key = "staff_member_id, area_id, category_id, starts"
             _execute(
                 f"DELETE FROM {table} WHERE {by_person} AND ({key}) IN "
@@ -545,12 +563,15 @@ def rebuild(
                     f"(SELECT id FROM {StaffMember._meta.db_table} "
                     "WHERE institution_id = %s AND id BETWEEN %s AND %s)"
                 )
+                by_person, params = f"staff_member_id IN {people}", (institution_id, low, high)
                 redo_people(
-                    f"staff_member_id IN {people}", (institution_id, low, high),
+                    by_person, params,
                     PeopleFilter(
-                        "s.institution_id = %s AND s.id BETWEEN %s AND %s",
-                        (institution_id, low, high), [beneficiary_id],
+                        "s.institution_id = %s AND s.id BETWEEN %s AND %s", params,
+                        [beneficiary_id],
                     ),
+                    # A user's write since the rebuild began may have redone some of them.
+                    fresh=not _stored(by_person, params),
                 )  # fmt: skip
             done += 1
             if progress:
@@ -558,6 +579,14 @@ def rebuild(
         _finish_rebuild(beneficiary_id, started)
     _analyze()
     return time.perf_counter() - started
+
+
+def _stored(by_person: str, params: tuple[Any, ...]) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {StatusSpan._meta.db_table} WHERE {by_person} LIMIT 1", list(params)
+        )
+        return cursor.fetchone() is not None
 
 
 def _batches(beneficiary_ids: list[int]) -> dict[int, list[tuple[int, int, int]]]:
