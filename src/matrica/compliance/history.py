@@ -667,16 +667,17 @@ WHERE ({condition}) AND starts <= {d} AND ends >= {d} {narrowed}
     return sql, [day, day, day, window_end.isoformat(), day, *params, day, day, *extra]
 
 
-def _at(on: datetime.date) -> tuple[str, list[Any]]:
-    """The rows of changes whose sum is the counts on `on`."""
+def _at(on: datetime.date) -> list[tuple[str, list[Any]]]:
+    """The rows of changes whose sum is the counts on `on`: the years before its year, the
+    months of its year before its month, the days of its month up to it. Three ranges of the
+    changes' key (institution, grain, starts), each read by the index."""
     year, month = on.replace(month=1, day=1), on.replace(day=1)
     d = Dialect(connection.vendor).date_param()
-    return (
-        f"((grain = {int(Grain.YEAR)} AND starts < {d}) "
-        f"OR (grain = {int(Grain.MONTH)} AND starts >= {d} AND starts < {d}) "
-        f"OR (grain = {int(Grain.DAY)} AND starts >= {d} AND starts <= {d}))",
-        [year, year, month, month, on],
-    )
+    return [
+        (f"grain = {int(Grain.YEAR)} AND starts < {d}", [year]),
+        (f"grain = {int(Grain.MONTH)} AND starts >= {d} AND starts < {d}", [year, month]),
+        (f"grain = {int(Grain.DAY)} AND starts >= {d} AND starts <= {d}", [month, on]),
+    ]
 
 
 def cell_counts_on(on: datetime.date, condition: str, params: list[Any]) -> tuple[str, list[Any]]:
@@ -694,13 +695,18 @@ def _counts_on(
     model: type, keys: str, measures: tuple[str, ...], on: datetime.date, condition: str,
     params: list[Any],
 ) -> tuple[str, list[Any]]:  # fmt: skip
-    at, at_params = _at(on)
     sums = ", ".join(f"SUM({m}) AS {m}" for m in measures)
     table = model._meta.db_table  # type: ignore[attr-defined]
+    arms, arm_params = [], []
+    for at, at_params in _at(on):
+        arms.append(
+            f"SELECT {keys}, {', '.join(measures)} FROM {table} WHERE ({condition}) AND {at}"
+        )
+        arm_params += [*params, *at_params]
     return (
-        f"SELECT {keys}, {sums} FROM {table} WHERE ({condition}) AND {at} "
+        f"SELECT {keys}, {sums} FROM ({' UNION ALL '.join(arms)}) changes "
         f"GROUP BY {keys} HAVING SUM(people) > 0",
-        [*params, *at_params],
+        arm_params,
     )
 
 

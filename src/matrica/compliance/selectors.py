@@ -30,7 +30,7 @@ from matrica.compliance.models import (
     TrendPoint,
 )
 from matrica.compliance.scope import ComplianceScope
-from matrica.compliance.services import snapshot_date
+from matrica.compliance.services import materialize_query, snapshot_date
 from matrica.compliance.sql import (
     CELL_COLUMNS,
     GROUP_COLUMNS,
@@ -137,11 +137,21 @@ def status_relation(
     return f"SELECT {', '.join(STATUS_COLUMNS)} FROM {table} WHERE {condition}", params
 
 
+def _institution_ids(scope: ComplianceScope) -> tuple[str, list[Any]]:
+    """`institution_id` among the scope's institutions, named: the count changes are keyed by
+    institution first, and a list lets every database read each one's rows by the key."""
+    ids = _memo(
+        scope, "institution ids", lambda: list(scope.institutions().values_list("pk", flat=True))
+    )
+    if not ids:
+        return "1 = 0", []
+    return f"institution_id IN ({', '.join(['%s'] * len(ids))})", ids
+
+
 def _cell_source(scope: ComplianceScope) -> tuple[str, list[Any]]:
     """Counts per institution and matrix cell, shaped like CellCount."""
     if scope.from_history:
-        condition, params = _ids_condition("institution_id", scope.institutions())
-        return history.cell_counts_on(scope.on, condition, params)
+        return history.cell_counts_on(scope.on, *_institution_ids(scope))
     if scope.from_snapshot:
         condition, params = _ids_condition("institution_id", scope.institutions())
         columns = ", ".join(("beneficiary_id", "institution_id", "area_id", "category_id",
@@ -154,8 +164,11 @@ def _cell_source(scope: ComplianceScope) -> tuple[str, list[Any]]:
 def _group_source(scope: ComplianceScope) -> tuple[str, list[Any]]:
     """Counts per institution and primary category, shaped like GroupCount."""
     if scope.from_history:
-        condition, params = _ids_condition("institution_id", scope.institutions())
-        return history.group_counts_on(scope.on, condition, params)
+        # Read by the headline and every breakdown: summed from the changes once.
+        def counts() -> str:
+            return materialize_query(*history.group_counts_on(scope.on, *_institution_ids(scope)))
+
+        return f"SELECT * FROM {_memo(scope, 'group counts', counts)}", []
     if scope.from_snapshot:
         condition, params = _ids_condition("institution_id", scope.institutions())
         columns = ", ".join(("beneficiary_id", "institution_id", "primary_category_id",

@@ -501,6 +501,15 @@ def materialize_statuses(on: datetime.date, institutions: Any) -> str:
     return name
 
 
+def materialize_query(sql: str, params: list[Any]) -> str:
+    """The rows of a query, once, into a temporary table that the request's other reads use
+    (dropped at the end of the request, like `materialize_statuses`'); returns its name."""
+    name = f"matrica_adhoc_{next(_ADHOC_NUMBERS)}"
+    _execute(f"CREATE TEMPORARY TABLE {name} AS {sql}", params)
+    _adhoc_tables(connection).append(name)
+    return name
+
+
 _ADHOC_NUMBERS = count(1)
 
 
