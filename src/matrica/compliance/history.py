@@ -376,6 +376,20 @@ WHERE t >= since AND {dialect.greatest("f", "since")} <= t
 """
 
 
+def _add_changes(
+    model: type, keys: str, conflict: str, measures: tuple[str, ...], steps: str, daily: str
+) -> str:
+    """INSERT adding to `model` the changes of each day that `daily` (CTEs `steps`, then a
+    SELECT of `keys`, `day` and `measures` to be summed per key and day) gives, at every
+    grain."""
+    sql = f"""
+WITH {steps},
+daily AS MATERIALIZED ({daily} GROUP BY {keys}, day)
+{_grains(keys, measures, "daily")}
+"""
+    return _upsert(model, keys, conflict, measures, sql)
+
+
 def _cell_changes(pieces: str) -> str:
     """The cell counts change by the pieces that came, less those that went."""
     measures = {"people": "sign"} | {
@@ -383,16 +397,9 @@ def _cell_changes(pieces: str) -> str:
     }
     events = _day_events(CELL_KEYS, measures, pieces)
     sums = ", ".join(f"SUM({m}) AS {m}" for m in CELL_MEASURES)
-    sql = f"""
-WITH events AS ({events}),
-daily AS MATERIALIZED (
-    SELECT {CELL_KEYS}, day, {sums} FROM events GROUP BY {CELL_KEYS}, day
-)
-{_grains(CELL_KEYS, CELL_MEASURES, "daily")}
-"""
-    return _upsert(
+    return _add_changes(
         CellChange, CELL_KEYS, "institution_id, grain, starts, area_id, category_id",
-        CELL_MEASURES, sql,
+        CELL_MEASURES, f"events AS ({events})", f"SELECT {CELL_KEYS}, day, {sums} FROM events",
     )  # fmt: skip
 
 
@@ -432,23 +439,17 @@ def _group_changes(pieces: str, all_staff: int) -> str:
         for m in GROUP_MEASURES
     )
     group_sums = ", ".join(f"SUM({m}) AS {m}" for m in GROUP_MEASURES)
-    sql = f"""
-WITH events AS ({events}),
+    steps = f"""events AS ({events}),
 per_day AS (SELECT {person}, day, {sums} FROM events GROUP BY {person}, day),
 standing AS (
     SELECT {person}, day, {running} FROM per_day
     WINDOW standing AS (PARTITION BY staff_member_id, sign ORDER BY day ROWS UNBOUNDED PRECEDING)
 ),
 flagged AS (SELECT {person}, day, {flag_columns} FROM standing),
-changed AS (SELECT {GROUP_KEYS}, day, {deltas} FROM flagged),
-daily AS MATERIALIZED (
-    SELECT {GROUP_KEYS}, day, {group_sums} FROM changed GROUP BY {GROUP_KEYS}, day
-)
-{_grains(GROUP_KEYS, GROUP_MEASURES, "daily")}
-"""
-    return _upsert(
+changed AS (SELECT {GROUP_KEYS}, day, {deltas} FROM flagged)"""
+    return _add_changes(
         GroupChange, GROUP_KEYS, "institution_id, grain, starts, primary_category_id",
-        GROUP_MEASURES, sql,
+        GROUP_MEASURES, steps, f"SELECT {GROUP_KEYS}, day, {group_sums} FROM changed",
     )  # fmt: skip
 
 

@@ -111,8 +111,9 @@ class PersonStatus(PlacedRow):
         return f"{self.staff_member_id}: {self.satisfied}/{self.requirements}"
 
 
-class CellCount(models.Model):
-    """Per institution and matrix cell: how many people stand where."""
+class CellMeasures(models.Model):
+    """Where one institution's matrix cell stands: how many people hold the requirement, and
+    how many stand in each status (or, in a change, by how many these move)."""
 
     beneficiary = derived_key(Beneficiary)
     institution = derived_key(Institution)
@@ -129,6 +130,13 @@ class CellCount(models.Model):
     tenancy = AGGREGATE
 
     class Meta:
+        abstract = True
+
+
+class CellCount(CellMeasures):
+    """Per institution and matrix cell: how many people stand where."""
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["institution", "area", "category"], name="one_count_per_cell"
@@ -139,8 +147,9 @@ class CellCount(models.Model):
         return f"{self.institution_id} {self.area_id}×{self.category_id}: {self.people}"
 
 
-class GroupCount(PlacedRow):
-    """Per institution and primary category: the headline indicators' numerators."""
+class GroupMeasures(PlacedRow):
+    """The headline indicators' numerators of one institution and primary category (or, in a
+    change, by how many these move)."""
 
     people = models.IntegerField()
     compliant = models.IntegerField()
@@ -150,6 +159,13 @@ class GroupCount(PlacedRow):
     with_overdue = models.IntegerField()
 
     tenancy = AGGREGATE
+
+    class Meta:
+        abstract = True
+
+
+class GroupCount(GroupMeasures):
+    """Per institution and primary category: the headline indicators' numerators."""
 
     class Meta:
         constraints = [
@@ -218,24 +234,11 @@ class Grain(models.IntegerChoices):
     DAY = 3, _("day")
 
 
-class CellChange(models.Model):
+class CellChange(CellMeasures):
     """How the counts of one institution's matrix cell change over a day, month or year."""
 
     grain = models.PositiveSmallIntegerField(choices=Grain.choices)
     starts = models.DateField()
-    beneficiary = derived_key(Beneficiary)
-    institution = derived_key(Institution)
-    area = derived_key(CompetencyArea)
-    category = derived_key(StaffCategory)
-    people = models.IntegerField()
-    current = models.IntegerField()
-    expiring = models.IntegerField()
-    expired = models.IntegerField()
-    missing = models.IntegerField()
-    overdue = models.IntegerField()
-
-    objects = ScopedQuerySet.as_manager()
-    tenancy = AGGREGATE
 
     class Meta:
         constraints = [
@@ -249,20 +252,12 @@ class CellChange(models.Model):
         return f"{self.institution_id} {self.area_id}×{self.category_id} {self.starts}"
 
 
-class GroupChange(PlacedRow):
+class GroupChange(GroupMeasures):
     """How the headline numerators of one institution and primary category change over a day,
     month or year."""
 
     grain = models.PositiveSmallIntegerField(choices=Grain.choices)
     starts = models.DateField()
-    people = models.IntegerField()
-    compliant = models.IntegerField()
-    aware = models.IntegerField()
-    at_level = models.IntegerField()
-    with_expiring = models.IntegerField()
-    with_overdue = models.IntegerField()
-
-    tenancy = AGGREGATE
 
     class Meta:
         constraints = [
