@@ -541,19 +541,29 @@ def rebuild(
     beneficiary_ids: Iterable[int] | None = None,
     *,
     only_stale: bool = False,
+    from_scratch: bool = False,
     progress: Progress | None = None,
 ) -> float:
     """Rebuild the spans and changes of these administrations (all: None; `only_stale`: those
     not ready), each in short transactions of BATCH people, so that users' writes go on
-    meanwhile. Returns the seconds taken. Must not run inside a transaction."""
+    meanwhile. An administration built before is redone like a write: its people's spans are
+    computed again and only what differs is written and counted, so a new version or adaptation
+    costs the days from the one it takes effect on. One never built (or all, `from_scratch`)
+    is emptied and built whole. Returns the seconds taken. Must not run inside a transaction."""
     started = time.perf_counter()
     ids = sorted(beneficiary_ids or Beneficiary.objects.values_list("pk", flat=True))
     if only_stale:
         ids = [b for b in ids if b not in ready_administrations()]
+    built = set(
+        History.objects.filter(beneficiary_id__in=ids, built_at__isnull=False).values_list(
+            "beneficiary_id", flat=True
+        )
+    )
     batches = _batches(ids)
     total, done = sum(len(b) for b in batches.values()) + len(ids), 0
     for beneficiary_id in ids:
-        _start_rebuild(beneficiary_id)
+        whole = from_scratch or beneficiary_id not in built
+        _start_rebuild(beneficiary_id, clear=whole)
         done += 1
         if progress:
             progress(done, total)
@@ -572,7 +582,7 @@ def rebuild(
                         [beneficiary_id],
                     ),
                     # A user's write since the rebuild began may have redone some of them.
-                    fresh=not _stored(by_person, params),
+                    fresh=whole and not _stored(by_person, params),
                 )  # fmt: skip
             done += 1
             if progress:
@@ -614,9 +624,11 @@ def _batches(beneficiary_ids: list[int]) -> dict[int, list[tuple[int, int, int]]
 
 
 @transaction.atomic
-def _start_rebuild(beneficiary_id: int) -> None:
+def _start_rebuild(beneficiary_id: int, *, clear: bool) -> None:
     serialize([beneficiary_id])
     History.objects.update_or_create(beneficiary_id=beneficiary_id, defaults={"ready": False})
+    if not clear:
+        return
     for model in (StatusSpan, CellChange, GroupChange):
         table = model._meta.db_table
         _execute(f"DELETE FROM {table} WHERE beneficiary_id = %s", [beneficiary_id])

@@ -236,7 +236,7 @@ def test_the_history_kept_by_writes_equals_a_fresh_rebuild(world, sequence, on):
             history.rebuild(only_stale=True)
             kept = stored_history()
             assert_history_answers_like_the_engine(on)
-            history.rebuild()
+            history.rebuild(from_scratch=True)
             assert stored_history() == kept
             raise Rollback
     except Rollback:
@@ -338,7 +338,7 @@ LISTS = ("compliance:expiring", "compliance:overdue")
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("rebuild", ["history", "snapshot"])
+@pytest.mark.parametrize("rebuild", ["history from scratch", "history", "snapshot"])
 def test_a_write_made_while_a_rebuild_runs_goes_through_and_is_kept(world, monkeypatch, rebuild):
     """A rebuild commits a batch of people at a time and holds no transaction in between, so a
     user's write is never queued behind the whole rebuild (nor refused, on SQLite, for a lock
@@ -364,13 +364,15 @@ def test_a_write_made_while_a_rebuild_runs_goes_through_and_is_kept(world, monke
             )  # fmt: skip
             written.append(member.pk)
 
-    if rebuild == "history":
-        history.rebuild(progress=write_between_batches)
+    if rebuild.startswith("history"):
+        history.rebuild(
+            from_scratch=rebuild == "history from scratch", progress=write_between_batches
+        )
     else:
         refresh_all(on=date(2026, 1, 1), progress=write_between_batches)
     assert len(written) == 2
     kept = stored_history()
-    history.rebuild()
+    history.rebuild(from_scratch=True)
     assert stored_history() == kept
     on = date(2026, 1, 1)
     assert ComplianceScope(SystemUser(), on=on).from_snapshot
@@ -396,7 +398,7 @@ def test_writes_from_other_connections_during_a_rebuild_neither_fail_nor_double(
 
     def rebuild() -> None:
         try:
-            history.rebuild(progress=lambda done, total: started.set())
+            history.rebuild(from_scratch=True, progress=lambda done, total: started.set())
         except BaseException as error:  # reported by the main thread
             failures.append(error)
         finally:
@@ -426,6 +428,6 @@ def test_writes_from_other_connections_during_a_rebuild_neither_fail_nor_double(
         history.BATCH = original
     assert not failures
     kept = stored_history()
-    history.rebuild()
+    history.rebuild(from_scratch=True)
     assert stored_history() == kept
     assert_history_answers_like_the_engine(date(2025, 1, 1))

@@ -25,8 +25,8 @@ class Command(BaseCommand):
         refresh.add_argument(
             "--history",
             action="store_true",
-            help="Rebuild every administration's history (by default only those whose rules "
-            "changed, or never built).",
+            help="Rebuild every administration's history from scratch (by default only those "
+            "whose rules changed since, or never built, and only what differs).",
         )
         export = sub.add_parser("export", help="Write the per-person status table.")
         export.add_argument(
@@ -48,7 +48,9 @@ class Command(BaseCommand):
     def refresh(self, options: dict[str, Any]) -> None:
         quiet = options["verbosity"] == 0
         seconds = history.rebuild(
-            only_stale=not options["history"], progress=_bar("Compliance history", quiet)
+            only_stale=not options["history"],
+            from_scratch=options["history"],
+            progress=_bar("Compliance history", quiet),
         )
         self.stdout.write(f"History rebuilt in {seconds:.2f} s.")
         seconds = refresh_all(on=options["as_of"], progress=_bar("Compliance statuses", quiet))
