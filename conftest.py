@@ -51,3 +51,10 @@ def english_by_default():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def no_pause_between_batches(monkeypatch):
+    # A long compliance job pauses between its transactions for users' waiting writes; tests
+    # write between batches themselves (compliance/tests/test_history.py).
+    monkeypatch.setattr("matrica.compliance.history.PAUSE_S", 0)

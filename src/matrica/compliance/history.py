@@ -44,8 +44,20 @@ from matrica.training.models import Completion
 END = datetime.date(9999, 12, 31)
 BEGINNING = datetime.date(1, 1, 1)
 # People per transaction of a rebuild: short enough that a user's write never waits long for
-# it (measured in docs/performance.md).
-BATCH = 2000
+# it (about 2 ms a person at 100 000 staff on SQLite: docs/performance.md).
+BATCH = 400
+# SQLite's busy handler retries a waiting write at most 100 ms apart: a rebuild that began its
+# next transaction at once would keep taking the lock before it (a write waited 18 s in the
+# benchmark). Pausing longer than that between batches lets the write in.
+PAUSE_S = 0.11
+
+
+def pause_for_writers() -> None:
+    """Between two transactions of a long job: let a user's waiting write through (SQLite;
+    PostgreSQL queues its writers, and a batch blocks only those of the same administration)."""
+    if connection.vendor == "sqlite":
+        time.sleep(PAUSE_S)
+
 
 SPAN_COLUMNS = (
     "staff_member_id", "area_id", "category_id", "starts", "ends", "beneficiary_id",
@@ -584,6 +596,7 @@ def rebuild(
                     # A user's write since the rebuild began may have redone some of them.
                     fresh=whole and not _stored(by_person, params),
                 )  # fmt: skip
+            pause_for_writers()
             done += 1
             if progress:
                 progress(done, total)

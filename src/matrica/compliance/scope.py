@@ -32,13 +32,16 @@ class ComplianceScope:
         return snapshot_date() == self.on
 
     @cached_property
-    def from_history(self) -> bool:
-        """Otherwise, whether the spans and count changes answer: every administration in the
-        scope has its history ready (not being rebuilt after a change of its rules)."""
-        if self.from_snapshot:
-            return False
+    def history_ready(self) -> bool:
+        """Whether the spans and count changes answer for every administration in the scope
+        (none is being rebuilt after a change of its rules)."""
         ready = History.objects.filter(ready=True).values("beneficiary_id")
         return not self.institutions().exclude(beneficiary_id__in=ready).exists()
+
+    @property
+    def from_history(self) -> bool:
+        """Whether the history answers this date (not the snapshot's)."""
+        return not self.from_snapshot and self.history_ready
 
     @cached_property
     def adhoc_table(self) -> str:

@@ -128,9 +128,17 @@ def status_relation(
         condition, params = _ids_condition("staff_member_id", scope.people())
     else:
         condition, params = _ids_condition("institution_id", scope.institutions())
-    if scope.from_history:
-        if personal:  # where people are placed narrows the spans read by their index
-            placed, placed_params = _ids_condition("institution_id", scope.institutions())
+    # A list of some statuses reads the spans on the snapshot's date too, when they answer:
+    # their index finds them where the snapshot's table would be read whole.
+    if scope.from_history or (statuses and scope.history_ready):
+        if personal:
+            # Where people are placed narrows the spans read by their index. For a list of
+            # some statuses, the index on (institution, valid-until, ends) finds them: the
+            # people the user may see are then checked row by row ("+" keeps the database
+            # from reading the spans person by person instead, 80 000 of them for Türkiye).
+            people = "+staff_member_id" if statuses else "staff_member_id"
+            condition, params = _ids_condition(people, scope.people())
+            placed, placed_params = _institution_ids(scope)
             condition, params = f"{placed} AND {condition}", [*placed_params, *params]
         return history.statuses_on(scope.on, condition, params, statuses)
     table = RequirementStatus._meta.db_table if scope.from_snapshot else scope.adhoc_table

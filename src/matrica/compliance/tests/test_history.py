@@ -345,6 +345,7 @@ def test_a_write_made_while_a_rebuild_runs_goes_through_and_is_kept(world, monke
     held too long). What is written meanwhile, for people whose batch is done and for people
     whose batch is still to come, is in the result."""
     monkeypatch.setattr(history, "BATCH", 2)
+    monkeypatch.setattr("matrica.compliance.services.REFRESH_BATCH", 2)
     refresh_all(on=date(2026, 1, 1))
     history.rebuild()
     people = sorted(
