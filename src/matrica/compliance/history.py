@@ -658,12 +658,18 @@ def _finish_rebuild(beneficiary_id: int, started: float) -> None:
 
 
 def statuses_on(
-    on: datetime.date, condition: str, params: list[Any], statuses: Iterable[str] = ()
+    on: datetime.date,
+    condition: str,
+    params: list[Any],
+    statuses: Iterable[str] = (),
+    *,
+    held: bool = True,
 ) -> tuple[str, list[Any]]:
     """SELECT of the engine's STATUS_COLUMNS on `on` for the spans matching `condition`. The
-    held level is read from the evidence for each row returned (a list's page, a download).
-    Asking for some statuses only lets the database find them by the span index: expiring is a
-    narrow range of valid-until, overdue a span without evidence past its deadline."""
+    held level is read from the evidence for each row (`held=False`: left empty, for a caller
+    that reads it for the rows of one page only, with `held_rank_sql`). Asking for some
+    statuses only lets the database find them by the span index: expiring is a narrow range of
+    valid-until, overdue a span without evidence past its deadline."""
     dialect = Dialect(connection.vendor)
     d = dialect.date_param()
     window_end = on + datetime.timedelta(days=settings.MATRICA_EXPIRING_WINDOW_DAYS)
@@ -677,20 +683,28 @@ def statuses_on(
             narrowing.append(f"(valid_until IS NULL AND deadline < {d})")
             extra.append(on.isoformat())
     narrowed = f"AND ({' OR '.join(narrowing)})" if narrowing else ""
-    held = (
-        f"(SELECT MAX(CASE WHEN c.valid_until >= {d} THEN {level_rank_sql('c.level_id')} END) "
-        f"FROM {Completion._meta.db_table} c WHERE c.staff_member_id = sp.staff_member_id "
-        f"AND c.area_id = sp.area_id AND c.completed_on <= {d})"
-    )
+    held_params = [on.isoformat()] * 2 if held else []
+    held_rank = held_rank_sql("sp") if held else "NULL"
     sql = f"""
 SELECT staff_member_id, beneficiary_id, institution_id, primary_category_id, area_id,
-       category_id, required_rank, {held} AS held_rank, deadline, valid_until,
+       category_id, required_rank, {held_rank} AS held_rank, deadline, valid_until,
        {status_sql(d, d)} AS status
 FROM {StatusSpan._meta.db_table} sp
 WHERE ({condition}) AND starts <= {d} AND ends >= {d} {narrowed}
 """
     day = on.isoformat()
-    return sql, [day, day, day, window_end.isoformat(), day, *params, day, day, *extra]
+    return sql, [*held_params, day, window_end.isoformat(), day, *params, day, day, *extra]
+
+
+def held_rank_sql(rows: str) -> str:
+    """The highest level each row of `rows` (a person and an area) holds on the date given
+    twice as parameters: read from the evidence, for the rows a page shows."""
+    d = Dialect(connection.vendor).date_param()
+    return (
+        f"(SELECT MAX(CASE WHEN c.valid_until >= {d} THEN {level_rank_sql('c.level_id')} END) "
+        f"FROM {Completion._meta.db_table} c WHERE c.staff_member_id = {rows}.staff_member_id "
+        f"AND c.area_id = {rows}.area_id AND c.completed_on <= {d})"
+    )
 
 
 def _at(on: datetime.date) -> list[tuple[str, list[Any]]]:

@@ -116,8 +116,14 @@ def _ids_condition(column: str, queryset: Any) -> tuple[str, list[Any]]:
     return f"{column} IN ({sql})", list(params)
 
 
+def _reads_spans(scope: ComplianceScope, statuses: Sequence[str] = ()) -> bool:
+    # A list of some statuses reads the spans on the snapshot's date too, when they answer:
+    # their index finds them where the snapshot's table would be read whole.
+    return scope.from_history or bool(statuses and scope.history_ready)
+
+
 def status_relation(
-    scope: ComplianceScope, *, personal: bool, statuses: Sequence[str] = ()
+    scope: ComplianceScope, *, personal: bool, statuses: Sequence[str] = (), held: bool = True
 ) -> tuple[str, list[Any]]:
     """SELECT of STATUS_COLUMNS for the scope on its date: from the derived table when the date
     is the snapshot's, else from the history's spans, else from the scope's statuses computed
@@ -128,9 +134,7 @@ def status_relation(
         condition, params = _ids_condition("staff_member_id", scope.people())
     else:
         condition, params = _ids_condition("institution_id", scope.institutions())
-    # A list of some statuses reads the spans on the snapshot's date too, when they answer:
-    # their index finds them where the snapshot's table would be read whole.
-    if scope.from_history or (statuses and scope.history_ready):
+    if _reads_spans(scope, statuses):
         if personal:
             # Where people are placed narrows the spans read by their index. For a list of
             # some statuses, the index on (institution, valid-until, ends) finds them: the
@@ -140,7 +144,7 @@ def status_relation(
             condition, params = _ids_condition(people, scope.people())
             placed, placed_params = _institution_ids(scope)
             condition, params = f"{placed} AND {condition}", [*placed_params, *params]
-        return history.statuses_on(scope.on, condition, params, statuses)
+        return history.statuses_on(scope.on, condition, params, statuses, held=held)
     table = RequirementStatus._meta.db_table if scope.from_snapshot else scope.adhoc_table
     return f"SELECT {', '.join(STATUS_COLUMNS)} FROM {table} WHERE {condition}", params
 
@@ -523,8 +527,12 @@ class PersonLine:
 class SqlRows(Sequence[dict[str, Any]]):
     """Rows of a query, counted and sliced in SQL, so a paginator never loads them all."""
 
-    def __init__(self, sql: str, params: list[Any], order_by: str) -> None:
-        self.sql, self.params, self.order_by = sql, params, order_by
+    def __init__(
+        self, sql: str, params: list[Any], order_by: str, held_on: datetime.date | None = None
+    ) -> None:
+        """`held_on`: the rows are statuses whose held level is read, on that date, for the
+        rows of the page only (`history.held_rank_sql`)."""
+        self.sql, self.params, self.order_by, self.held_on = sql, params, order_by, held_on
 
     def count(self) -> int:  # type: ignore[override]
         return int(_fetch(f"SELECT COUNT(*) AS n FROM ({self.sql}) counted", self.params)[0]["n"])
@@ -543,9 +551,15 @@ class SqlRows(Sequence[dict[str, Any]]):
         limit = "" if stop is None else f"LIMIT {int(stop) - int(start)}"
         # SQLite takes no OFFSET without a LIMIT; every row (`[:]`, a download) needs neither.
         offset = f"OFFSET {int(start)}" if start else ""
+        page = f"SELECT * FROM ({self.sql}) paged ORDER BY {self.order_by} {limit} {offset}"
+        if self.held_on is None:
+            return _fetch(page, self.params)
+        columns = ", ".join(c for c in STATUS_COLUMNS if c != "held_rank")
+        day = self.held_on.isoformat()
         return _fetch(
-            f"SELECT * FROM ({self.sql}) paged ORDER BY {self.order_by} {limit} {offset}",
-            self.params,
+            f"SELECT {columns}, {history.held_rank_sql('page')} AS held_rank "
+            f"FROM ({page}) page ORDER BY {self.order_by}",
+            [day, day, *self.params],
         )
 
 
@@ -557,8 +571,9 @@ def _filtered(
     statuses: list[str] | None = None,
     primary_category_id: int | None = None,
     staff_member_ids: list[int] | None = None,
+    held: bool = True,
 ) -> tuple[str, list[Any]]:
-    relation, params = status_relation(scope, personal=True, statuses=statuses or ())
+    relation, params = status_relation(scope, personal=True, statuses=statuses or (), held=held)
     conditions: list[str] = ["1 = 1"]
     extra: list[Any] = []
     for column, value in (
@@ -597,9 +612,13 @@ def person_statuses(member: StaffMember, on: datetime.date) -> list[dict[str, An
 
 def status_list(scope: ComplianceScope, status: Status) -> SqlRows:
     """Requirements in one status, soonest date first: expiring by expiry, overdue by deadline."""
-    sql, params = _filtered(scope, statuses=[status])
+    spans = _reads_spans(scope, [status])
+    sql, params = _filtered(scope, statuses=[status], held=not spans)
     when = "valid_until" if status == Status.EXPIRING else "deadline"
-    return SqlRows(sql, params, f"{when}, staff_member_id, area_id, category_id")
+    return SqlRows(
+        sql, params, f"{when}, staff_member_id, area_id, category_id",
+        held_on=scope.on if spans else None,
+    )  # fmt: skip
 
 
 def people_by_standing(
