@@ -46,6 +46,7 @@ BEGINNING = datetime.date(1, 1, 1)
 # People per transaction of a rebuild: short enough that a user's write never waits long for
 # it (about 2 ms a person at 100 000 staff on SQLite: docs/performance.md).
 BATCH = 400
+OFFLINE_BATCH = 20_000
 # SQLite's busy handler retries a waiting write at most 100 ms apart: a rebuild that began its
 # next transaction at once would keep taking the lock before it (a write waited 18 s in the
 # benchmark). Pausing longer than that between batches lets the write in.
@@ -554,6 +555,7 @@ def rebuild(
     *,
     only_stale: bool = False,
     from_scratch: bool = False,
+    offline: bool = False,
     progress: Progress | None = None,
 ) -> float:
     """Rebuild the spans and changes of these administrations (all: None; `only_stale`: those
@@ -561,7 +563,9 @@ def rebuild(
     meanwhile. An administration built before is redone like a write: its people's spans are
     computed again and only what differs is written and counted, so a new version or adaptation
     costs the days from the one it takes effect on. One never built (or all, `from_scratch`)
-    is emptied and built whole. Returns the seconds taken. Must not run inside a transaction."""
+    is emptied and built whole. `offline`: nobody else is writing (a demo, a maintenance
+    window): large batches, no pauses. Returns the seconds taken. Must not run inside a
+    transaction."""
     started = time.perf_counter()
     ids = sorted(beneficiary_ids or Beneficiary.objects.values_list("pk", flat=True))
     if only_stale:
@@ -571,7 +575,7 @@ def rebuild(
             "beneficiary_id", flat=True
         )
     )
-    batches = _batches(ids)
+    batches = _batches(ids, OFFLINE_BATCH if offline else BATCH)
     total, done = sum(len(b) for b in batches.values()) + len(ids), 0
     for beneficiary_id in ids:
         whole = from_scratch or beneficiary_id not in built
@@ -596,7 +600,8 @@ def rebuild(
                     # A user's write since the rebuild began may have redone some of them.
                     fresh=whole and not _stored(by_person, params),
                 )  # fmt: skip
-            pause_for_writers()
+            if not offline:
+                pause_for_writers()
             done += 1
             if progress:
                 progress(done, total)
@@ -613,8 +618,8 @@ def _stored(by_person: str, params: tuple[Any, ...]) -> bool:
         return cursor.fetchone() is not None
 
 
-def _batches(beneficiary_ids: list[int]) -> dict[int, list[tuple[int, int, int]]]:
-    """Per administration, its people in batches of at most BATCH, each within one
+def _batches(beneficiary_ids: list[int], size: int) -> dict[int, list[tuple[int, int, int]]]:
+    """Per administration, its people in batches of at most `size`, each within one
     institution: (institution, first id, last id). The counts are kept per institution, so a
     batch that keeps to one adds its rows once instead of every batch adding to the same."""
     batches: dict[int, list[tuple[int, int, int]]] = {b: [] for b in beneficiary_ids}
@@ -625,7 +630,7 @@ def _batches(beneficiary_ids: list[int]) -> dict[int, list[tuple[int, int, int]]
     )
     current: list[Any] = []
     for beneficiary_id, institution_id, pk in people.iterator(chunk_size=10_000):
-        if current and (current[1] != institution_id or current[4] == BATCH):
+        if current and (current[1] != institution_id or current[4] == size):
             batches[current[0]].append((current[1], current[2], current[3]))
             current = []
         if not current:

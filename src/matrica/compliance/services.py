@@ -219,7 +219,10 @@ def _record_snapshot(
 
 
 def refresh_all(
-    *, on: datetime.date | None = None, progress: history.Progress | None = None
+    *,
+    on: datetime.date | None = None,
+    offline: bool = False,
+    progress: history.Progress | None = None,
 ) -> float:
     """Move the snapshot to `on` (today): every status, summary and count, in transactions of
     REFRESH_BATCH people each, so that users' writes never wait long for it. Meanwhile the
@@ -233,9 +236,10 @@ def refresh_all(
             _record_snapshot(on, complete=False)
     staff = list(StaffMember.objects.order_by("pk").values_list("pk", flat=True))
     table = StaffMember._meta.db_table
-    batches = range(0, len(staff), REFRESH_BATCH)
+    size = history.OFFLINE_BATCH if offline else REFRESH_BATCH
+    batches = range(0, len(staff), size)
     for done, start in enumerate(batches, start=1):
-        low, high = staff[start], staff[min(start + REFRESH_BATCH, len(staff)) - 1]
+        low, high = staff[start], staff[min(start + size, len(staff)) - 1]
         with transaction.atomic():
             history.serialize(
                 StaffMember.objects.filter(pk__range=(low, high))
@@ -247,7 +251,8 @@ def refresh_all(
                 on, "staff_member_id BETWEEN %s AND %s", (low, high),
                 PeopleFilter("s.id BETWEEN %s AND %s", (low, high), None),
             )  # fmt: skip
-        history.pause_for_writers()
+        if not offline:
+            history.pause_for_writers()
         if progress:
             progress(done, len(batches) + 1)
     with transaction.atomic():

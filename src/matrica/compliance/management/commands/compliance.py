@@ -28,6 +28,12 @@ class Command(BaseCommand):
             help="Rebuild every administration's history from scratch (by default only those "
             "whose rules changed since, or never built, and only what differs).",
         )
+        refresh.add_argument(
+            "--offline",
+            action="store_true",
+            help="Nobody else is using the database (a demo, a maintenance window): large "
+            "transactions, no pauses for users' writes.",
+        )
         export = sub.add_parser("export", help="Write the per-person status table.")
         export.add_argument(
             "--scope", default="", help="Administration code (e.g. RS); all if empty."
@@ -50,10 +56,15 @@ class Command(BaseCommand):
         seconds = history.rebuild(
             only_stale=not options["history"],
             from_scratch=options["history"],
+            offline=options["offline"],
             progress=_bar("Compliance history", quiet),
         )
         self.stdout.write(f"History rebuilt in {seconds:.2f} s.")
-        seconds = refresh_all(on=options["as_of"], progress=_bar("Compliance statuses", quiet))
+        seconds = refresh_all(
+            on=options["as_of"],
+            offline=options["offline"],
+            progress=_bar("Compliance statuses", quiet),
+        )
         self.stdout.write(f"Statuses refreshed in {seconds:.2f} s.")
         if not options["no_trend"]:
             refresh_trend(until=options["as_of"], progress=_bar("Quarterly trend", quiet))

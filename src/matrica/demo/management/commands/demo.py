@@ -54,7 +54,10 @@ class Command(BaseCommand):
             )
         )
         # The figures the pages show are derived from the evidence just written.
-        call_command("compliance", "refresh", as_of=today, verbosity=options["verbosity"])
+        # Nobody uses the demo's database while it is built: no pauses for users' writes.
+        call_command(
+            "compliance", "refresh", as_of=today, offline=True, verbosity=options["verbosity"]
+        )
         files = write_sample_files(settings.DATA_DIR / "demo-files", today or timezone.localdate())
         if files:
             self.stdout.write("Files to try the import page with (log in as admin-me):")
