@@ -628,7 +628,7 @@ def people_by_standing(
     `worst_status` keeps people with at least one requirement in that status."""
     if scope.from_snapshot and set(filters) <= {"primary_category_id"}:
         return _people_from_summary(scope, worst_status, filters.get("primary_category_id"))
-    sql, params = _filtered(scope, **filters)
+    sql, params = _filtered(scope, held=False, **filters)
     having, extra = "", []
     if worst_status:
         having, extra = "HAVING SUM(CASE WHEN status = %s THEN 1 ELSE 0 END) > 0", [worst_status]
@@ -638,7 +638,11 @@ def people_by_standing(
         f"FROM ({sql}) r JOIN {staff} s ON s.id = r.staff_member_id "
         f"GROUP BY r.staff_member_id, s.sort_name {having}"
     )
-    return SqlRows(grouped, [*params, *extra], "worst, sort_name, staff_member_id")
+    order = "worst, sort_name, staff_member_id"
+    if _reads_spans(scope):
+        # A page counts its people, then shows some: their standings are worked out once.
+        return SqlRows(f"SELECT * FROM {materialize_query(grouped, [*params, *extra])}", [], order)
+    return SqlRows(grouped, [*params, *extra], order)
 
 
 def _people_from_summary(
