@@ -308,8 +308,10 @@ def apply_change(change: Change) -> None:
 def refresh_people(staff_ids: Iterable[int]) -> None:
     """Redo the derived rows of these people and adjust the counts of their institutions by
     the difference: the cost follows the people changed, not the size of their institution.
-    Their spans and the count changes of every date follow too. Runs in the caller's
-    transaction; the snapshot is left alone before the first full refresh."""
+    Their spans and the count changes of every date follow too (for more than
+    PEOPLE_PER_STATEMENT people, an imported roster, their administrations' history is marked
+    stale instead, for the next refresh). Runs in the caller's transaction; the snapshot is
+    left alone before the first full refresh."""
     on = snapshot_date(complete=False)
     ids = sorted(set(staff_ids))
     if not ids:
@@ -336,7 +338,10 @@ def refresh_people(staff_ids: Iterable[int]) -> None:
             history.serialize(beneficiaries)
             by_person = f"staff_member_id IN {subquery}"
             people = PeopleFilter(f"s.id IN {subquery}", (), beneficiaries)
-            history.redo_people(by_person, (), people)
+            # Every date of tens of thousands of people is a rebuild's work, minutes at the
+            # region's size, not a write's: their administrations' history is marked stale (pages
+            # of other dates compute on the fly) until `matrica compliance refresh` redoes it.
+            history.mark_stale(beneficiaries)
             if on is not None:
                 _redo_people(on, by_person, (), people)
 

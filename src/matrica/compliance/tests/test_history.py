@@ -432,3 +432,24 @@ def test_writes_from_other_connections_during_a_rebuild_neither_fail_nor_double(
     history.rebuild(from_scratch=True)
     assert stored_history() == kept
     assert_history_answers_like_the_engine(date(2025, 1, 1))
+
+
+def test_a_write_of_very_many_people_leaves_their_history_to_the_next_refresh(world, monkeypatch):
+    """An imported roster of tens of thousands of people: redoing every date of each is a
+    rebuild's work (minutes at the region's size), so their administration's history is marked
+    stale, its pages of other dates compute on the fly, and the next refresh redoes it."""
+    from matrica.compliance import services
+
+    history.rebuild()
+    monkeypatch.setattr(services, "PEOPLE_PER_STATEMENT", 2)
+    serbians = world["RS"].people[:3]
+    for member in serbians:
+        CompletionFactory(staff_member=member, completed_on=date(2024, 3, 1))
+    services.refresh_people([member.pk for member in serbians])
+    assert not ComplianceScope(SystemUser(), on=date(2025, 1, 1)).from_history
+    assert history.ready_administrations() == {world["ME"].beneficiary.pk}
+    history.rebuild(only_stale=True)
+    kept = stored_history()
+    history.rebuild(from_scratch=True)
+    assert stored_history() == kept
+    assert_history_answers_like_the_engine(date(2025, 1, 1))
