@@ -34,7 +34,12 @@ TARGETS: list[tuple[str, str, float | None, float | None]] = [
     ("full_recompute_s", "full recompute", 4.0, 20.0),
     ("history_rebuild_s", "history rebuild, every administration", None, None),
     ("trend_s", "quarterly trend from the history", None, None),
-    ("framework_change_s", "framework change: history rebuilt, snapshot moved", None, None),
+    (
+        "framework_change_s",
+        "framework change: version published, history rebuilt, snapshot moved",
+        None,
+        None,
+    ),
 ]
 # Issue #21: a change of the common matrix within this many full recomputes.
 FRAMEWORK_CHANGE_TARGET = 2.0
@@ -58,6 +63,7 @@ def run_one(database: str, scale: str, repeat: int) -> dict[str, object]:
     command = [sys.executable, "-m", "benchmarks.run", "--staff", str(SCALES[scale]),
                "--data", str(data), "--repeat", str(repeat)]  # fmt: skip
     print(f"[{database} {scale}] running…", flush=True)
+    code = source_version()
     finished = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
     if finished.returncode != 0:
         sys.stderr.write(finished.stdout + finished.stderr)
@@ -65,7 +71,17 @@ def run_one(database: str, scale: str, repeat: int) -> dict[str, object]:
     lines = [line for line in finished.stdout.splitlines() if line.strip()]
     for line in lines[:-1]:
         print(f"  {line}")
-    return json.loads(lines[-1])  # type: ignore[no-any-return]
+    return {**json.loads(lines[-1]), "source": code}
+
+
+def source_version() -> str:
+    """The commit the measured code is at, and whether src/ had changes not committed yet."""
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "--", "src"], capture_output=True, text=True
+    )
+    return head.stdout.strip() + (" + uncommitted changes in src/" if dirty.stdout.strip() else "")
 
 
 def report(results: list[dict[str, object]]) -> str:
@@ -178,6 +194,8 @@ def main() -> None:
         for database in args.databases.split(",")
     ]
     table = report(results)
+    for r in results:
+        print(f"{r['database']} {r['staff']:,}: code at {r['source']}")
     print(table)
     print()
     print(dated_report(results))

@@ -34,7 +34,19 @@ from matrica.compliance.models import CellChange, GroupChange, StatusSpan
 from matrica.compliance.scope import scope_for
 from matrica.compliance.services import refresh_all
 from matrica.compliance.sql import PERSON_COLUMNS, per_cell, per_group, per_person
-from matrica.framework.models import FrameworkVersion, Module, StaffCategory
+from matrica.framework.actions import (
+    change_draft_requirement,
+    create_draft_version,
+    publish_version,
+)
+from matrica.framework.models import (
+    CompetencyArea,
+    FrameworkVersion,
+    Level,
+    Module,
+    Requirement,
+    StaffCategory,
+)
 from matrica.staff.models import StaffMember
 from matrica.tenancy.models import Beneficiary, Institution
 from matrica.tenancy.roles import Role
@@ -354,11 +366,42 @@ def writes_during(
     }
 
 
+# A new version of the common matrix for the framework change: three cells changed, in force
+# from the middle of the year before TODAY, so that one past date falls under each version.
+CHANGE_FROM = datetime.date(TODAY.year - 1, 7, 1)
+CHANGED_CELLS = [  # area, category, level, refresher months, deadline months (None: as it was)
+    ("RAD", "ALL", None, 24, None),  # everyone's refresher: 36 → 24 months
+    ("HRL", "ALL", None, None, 3),  # everyone's deadline: 6 → 3 months
+    ("INT", "FLO", "P", None, None),  # front-line officers: awareness → practitioner
+]
+
+
 def framework_change() -> float:
-    """A change to the common matrix as the lead measures it: every administration's history
-    marked stale and rebuilt, then the snapshot moved to today."""
+    """A change to the common matrix as a coordinator makes it: a new version published (three
+    cells differ), then what `matrica compliance refresh` does: the administrations' history,
+    all marked stale by the publication, rebuilt, and the snapshot (dropped by it) moved to
+    today. Seconds from the publication to the snapshot's return."""
+    current = FrameworkVersion.objects.published().order_by("-effective_from").first()
+    assert current is not None
+    draft = create_draft_version(
+        actor=SYSTEM, source=current, code="bench-2", title="Benchmark: three cells changed"
+    )
+    for area_code, category_code, level_code, refresher, deadline in CHANGED_CELLS:
+        area = CompetencyArea.objects.get(code=area_code)
+        category = StaffCategory.objects.get(code=category_code)
+        cell = Requirement.objects.select_related("level").get(
+            version=draft, area=area, category=category
+        )
+        change_draft_requirement(
+            actor=SYSTEM, version=draft, area=area, category=category,
+            level=Level.objects.get(code=level_code) if level_code else cell.level,
+            refresher_months=refresher or cell.refresher_months,
+            deadline_months=deadline or cell.deadline_months,
+        )  # fmt: skip
+    assert CHANGE_FROM < TODAY
     started = time.perf_counter()
-    history.mark_stale()
+    publish_version(actor=SYSTEM, version=draft, effective_from=CHANGE_FROM)
+    assert not history.ready_administrations()
     history.rebuild(only_stale=True)
     refresh_all(on=TODAY)
     return time.perf_counter() - started
