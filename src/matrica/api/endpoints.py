@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema
@@ -497,6 +497,8 @@ def _scope(
 ) -> ComplianceScope:
     beneficiary = None
     if administration:
+        if "\x00" in administration:  # no code holds one, and PostgreSQL refuses to compare it
+            raise Http404
         beneficiary = get_object_or_404(
             Beneficiary.objects.visible_to(request.user), code=administration.upper()
         )

@@ -296,6 +296,14 @@ def test_the_coordinator_gets_figures_under_disclosure_control_never_people(
     assert figures["compliant"]["percent"] is None
 
 
+def test_an_administration_code_no_administration_can_hold_is_not_found(
+    client, world: World
+) -> None:
+    """Found by schemathesis on PostgreSQL, which refuses a NUL byte in a comparison (500)."""
+    token = token_for(world.coordinator)
+    assert get(client, "/compliance/indicators?administration=R%00S", token).status_code == 404
+
+
 # The schema and its documentation --------------------------------------------------------------
 
 
