@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +47,13 @@ def run_child(name: str, database: str, arguments: list[str]) -> dict[str, Any]:
         raise SystemExit(f"{name} benchmark on {database} failed")
     sys.stderr.write(finished.stderr)
     return json.loads(finished.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def median_seconds(action: Callable[[], object], repeat: int) -> float:
+    """The median of `repeat` timed runs of `action`."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)

@@ -28,6 +28,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from benchmarks import generate, reference
+from benchmarks.common import median_seconds
 from matrica.accounts.models import User
 from matrica.compliance import history, selectors
 from matrica.compliance.models import CellChange, GroupChange, StatusSpan
@@ -79,15 +80,6 @@ def past_dates() -> list[datetime.date]:
     assert first is not None
     assert all(day > first for day in dates), (first, dates)
     return dates
-
-
-def median_seconds(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 # --- Pages --------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import json
 import os
 import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import django
@@ -30,6 +29,7 @@ from django.test import Client  # noqa: E402
 
 from benchmarks import generate, load, reference  # noqa: E402
 from benchmarks import history as dated  # noqa: E402
+from benchmarks.common import median_seconds  # noqa: E402
 from matrica.accounts.models import User  # noqa: E402
 from matrica.compliance import history  # noqa: E402
 from matrica.compliance.engine import STATUS_COLUMNS  # noqa: E402
@@ -49,15 +49,6 @@ from matrica.training.actions import record_module_completions  # noqa: E402
 from matrica.training.models import Completion  # noqa: E402
 
 TODAY = generate.TODAY
-
-
-def median_seconds(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def export_engine_rows(path: Path) -> None:
