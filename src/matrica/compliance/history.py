@@ -355,17 +355,12 @@ since AS MATERIALIZED (
 )"""
 
 
-PIECE_COLUMNS = (
-    "staff_member_id, beneficiary_id, institution_id, primary_category_id, area_id, "
-    "category_id, sign, status, f, t"
-)
-
-
 def _changed_pieces(by_person: str, new: str, *, fresh: bool) -> str:
-    """SELECT of the pieces that change the counts (PIECE_COLUMNS): those of the people's new
-    spans (sign 1) and of their stored ones (sign -1), from each person's first day that
-    differs on (a piece that began before it is cut there: the days before add up alike on
-    both sides). `fresh`: nothing is stored for them yet (a rebuild), all of `new` counts."""
+    """SELECT of the pieces that change the counts (the span's placement, area and category,
+    `sign`, `status`, `f`, `t`): those of the people's new spans (sign 1) and of their stored
+    ones (sign -1), from each person's first day that differs on (a piece that began before it
+    is cut there: the days before add up alike on both sides). `fresh`: nothing is stored for
+    them yet (a rebuild), all of `new` counts."""
     dialect = Dialect(connection.vendor)
     if fresh:
         beginning = dialect.date_literal(BEGINNING)
@@ -753,30 +748,6 @@ def _counts_on(
         f"GROUP BY {keys} HAVING SUM(people) > 0",
         arm_params,
     )
-
-
-def group_counts_by_month(
-    until: datetime.date, condition: str, params: list[Any]
-) -> list[tuple[datetime.date, int, int]]:
-    """People counted and compliant at the end of each month up to `until`'s, for the
-    institutions matching `condition`: the month rows added up in order."""
-    table = GroupChange._meta.db_table
-    d = Dialect(connection.vendor).date_param()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT starts, SUM(people), SUM(compliant) FROM {table} "
-            f"WHERE ({condition}) AND grain = {int(Grain.MONTH)} AND starts <= {d} "
-            "GROUP BY starts ORDER BY starts",
-            [*params, until.replace(day=1)],
-        )
-        rows = cursor.fetchall()
-    result, people, compliant = [], 0, 0
-    for starts, month_people, month_compliant in rows:
-        people += int(month_people or 0)
-        compliant += int(month_compliant or 0)
-        month = starts if isinstance(starts, datetime.date) else datetime.date.fromisoformat(starts)
-        result.append((month, people, compliant))
-    return result
 
 
 def _analyze() -> None:
