@@ -110,7 +110,9 @@ def _fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
 
 def _ids_condition(column: str, queryset: Any) -> tuple[str, list[Any]]:
     try:
-        sql, params = queryset.values("pk").query.sql_with_params()
+        # Without the model's default ordering: a set needs none, and sorting 80 000 names in
+        # every such subquery cost PostgreSQL 115 ms (spilling to disk) at 100 000 staff.
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:  # an empty scope (`.none()`) has no SQL: it matches nothing
         return "1 = 0", []
     return f"{column} IN ({sql})", list(params)

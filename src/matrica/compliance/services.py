@@ -20,7 +20,6 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 
 from matrica.compliance import history
@@ -104,28 +103,6 @@ def _clear(*models: type) -> None:
         _execute(
             f"TRUNCATE {table}" if connection.vendor == "postgresql" else f"DELETE FROM {table}"
         )
-
-
-@contextmanager
-def _indexes_rebuilt_after(*models: type[Model]) -> Iterator[None]:
-    """Bulk load pattern: drop the indexes, fill the table, build them once at the end, instead
-    of maintaining them row by row (inside the refresh's transaction). PostgreSQL can drop the
-    primary key too; SQLite cannot, and maintains it as rows arrive."""
-    editor = connection.schema_editor()
-    indexes = [(model, index) for model in models for index in model._meta.indexes]
-    with_keys = models if connection.vendor == "postgresql" else ()
-    for _model, index in indexes:
-        _execute(f"DROP INDEX IF EXISTS {editor.quote_name(index.name)}")
-    for model in with_keys:
-        _execute(f"ALTER TABLE {model._meta.db_table} DROP CONSTRAINT {model._meta.db_table}_pkey")
-    yield
-    for model in with_keys:
-        pk = model._meta.pk
-        columns = ", ".join(field.column for field in getattr(pk, "fields", [pk]))
-        table = model._meta.db_table
-        _execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY ({columns})")
-    for model, index in indexes:
-        _execute(str(index.create_sql(model, editor)))
 
 
 def _in(column: str, ids: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
