@@ -43,9 +43,12 @@ from matrica.training.models import Completion
 # The last day of an open span, and a day before any: days no date of the application reaches.
 END = datetime.date(9999, 12, 31)
 BEGINNING = datetime.date(1, 1, 1)
-# People per transaction of a rebuild: short enough that a user's write never waits long for
-# it (about 2 ms a person at 100 000 staff on SQLite: docs/performance.md).
+# People per transaction of a rebuild: at most BATCH (about 2 ms a person at 100 000 staff on
+# SQLite: docs/performance.md), fewer on a loaded machine, so that a transaction takes about
+# TRANSACTION_S and a user's write never waits long for it.
 BATCH = 400
+MIN_BATCH = 20
+TRANSACTION_S = 0.4
 OFFLINE_BATCH = 20_000
 # SQLite's busy handler retries a waiting write at most 100 ms apart: a rebuild that began its
 # next transaction at once would keep taking the lock before it (a write waited 18 s in the
@@ -72,9 +75,15 @@ def _execute(sql: str, params: Iterable[Any] = ()) -> int:
         return cursor.rowcount
 
 
-def _epochs(beneficiary_ids: list[int]) -> list[tuple[int, datetime.date, datetime.date, Any]]:
-    """Per administration, the periods in which its rules stand still, with those rules: a
-    period begins with each published version and each of its adaptations."""
+# One cell's rule over a stretch of days in one administration: (administration, first day, last
+# day, area, category, level rank, refresher months, deadline months).
+RulePeriod = tuple[int, datetime.date, datetime.date, int, int, int, int, int]
+Cells = set[tuple[int, int]]
+
+
+def _epochs(beneficiary_ids: list[int]) -> list[RulePeriod]:
+    """Per administration and cell, the periods in which its rule stands still: a period may
+    begin with each published version and each of its adaptations."""
     versions = FrameworkVersion.objects.published()
     starts = sorted(
         set(versions.values_list("effective_from", flat=True))
@@ -92,19 +101,80 @@ def _epochs(beneficiary_ids: list[int]) -> list[tuple[int, datetime.date, dateti
     for index, day in enumerate(starts):
         ends = starts[index + 1] - datetime.timedelta(days=1) if index + 1 < len(starts) else END
         for beneficiary_id, cells in rules_by_beneficiary(beneficiary_ids, day).items():
-            for rule in cells.values():
-                periods.append((beneficiary_id, day, ends, rule))
-    return periods
+            for r in cells.values():
+                periods.append((beneficiary_id, day, ends, r.area_id, r.category_id,
+                                r.level_rank, r.refresher_months, r.deadline_months))  # fmt: skip
+    return _merged(periods)
 
 
-def spans_query(people: PeopleFilter) -> tuple[str, list[Any]] | None:
-    """SELECT of the SPAN_COLUMNS of these people, for every date. None before any framework
-    version is published."""
+def _merged(periods: list[RulePeriod]) -> list[RulePeriod]:
+    """Consecutive periods of a cell under the same rule as one: a version or adaptation that
+    leaves a cell as it was then splits none of its spans, and its history has nothing to
+    redo (`changed_cells`)."""
+    merged: list[RulePeriod] = []
+    for period in sorted(periods, key=lambda p: (p[0], p[3], p[4], p[1])):
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and (last[0], last[3], last[4], last[5:])
+            == (period[0], period[3], period[4], period[5:])
+            and last[2] + datetime.timedelta(days=1) == period[1]
+        ):
+            merged[-1] = (last[0], last[1], period[2], *last[3:])
+        else:
+            merged.append(period)
+    return merged
+
+
+def rule_periods(beneficiary_id: int) -> list[list[Any]]:
+    """An administration's rule periods as JSON, kept with its history (`History.rules`)."""
+    return [
+        [starts.isoformat(), ends.isoformat(), *rest]
+        for _, starts, ends, *rest in _epochs([beneficiary_id])
+    ]
+
+
+def changed_cells(built_with: list[list[Any]] | None, now: list[list[Any]]) -> Cells | None:
+    """The cells whose rules differ, on any day, between the periods a history was built with
+    and those in force now (None: not known, every cell)."""
+    if built_with is None:
+        return None
+
+    def by_cell(periods: list[list[Any]]) -> dict[tuple[int, int], set[tuple[Any, ...]]]:
+        cells: dict[tuple[int, int], set[tuple[Any, ...]]] = {}
+        for period in periods:
+            cells.setdefault((period[2], period[3]), set()).add(tuple(period))
+        return cells
+
+    before, after = by_cell(built_with), by_cell(now)
+    return {cell for cell in before.keys() | after.keys() if before.get(cell) != after.get(cell)}
+
+
+def cells_condition(cells: Cells | None, alias: str = "") -> str:
+    """SQL true for the rows of `alias` in these cells (every row: None)."""
+    if cells is None:
+        return "1 = 1"
+    if not cells:
+        return "1 = 0"
+    prefix = f"{alias}." if alias else ""
+    return (
+        "("
+        + " OR ".join(
+            f"({prefix}area_id = {int(area)} AND {prefix}category_id = {int(category)})"
+            for area, category in sorted(cells)
+        )
+        + ")"
+    )
+
+
+def spans_query(people: PeopleFilter, cells: Cells | None = None) -> tuple[str, list[Any]] | None:
+    """SELECT of the SPAN_COLUMNS of these people, for every date (of the requirements in
+    `cells` only, if given). None before any framework version is published."""
     first_version = FrameworkVersion.objects.published().order_by("effective_from").first()
     if first_version is None:
         return None
     beneficiaries = people.beneficiary_ids or list(Beneficiary.objects.values_list("pk", flat=True))
-    epochs = _epochs(beneficiaries)
+    epochs = [e for e in _epochs(beneficiaries) if cells is None or (e[3], e[4]) in cells]
     if not epochs:
         return None
     dialect = Dialect(connection.vendor)
@@ -115,9 +185,8 @@ def spans_query(people: PeopleFilter) -> tuple[str, list[Any]] | None:
     staff, role = StaffMember._meta.db_table, StaffRole._meta.db_table
     completion = Completion._meta.db_table
     rules = ", ".join(
-        f"({int(b)}, {lit(starts)}, {lit(ends)}, {int(rule.area_id)}, {int(rule.category_id)}, "
-        f"{int(rule.level_rank)}, {int(rule.refresher_months)}, {int(rule.deadline_months)})"
-        for b, starts, ends, rule in epochs
+        f"({int(b)}, {lit(starts)}, {lit(ends)}, {', '.join(str(int(n)) for n in numbers)})"
+        for b, starts, ends, *numbers in epochs
     )
     least, greatest = dialect.least, dialect.greatest
     condition = f"AND {people.condition}" if people.condition else ""
@@ -320,11 +389,12 @@ def _upsert(model: type, keys: str, conflict: str, measures: tuple[str, ...], sq
     )
 
 
-def _sides(by_person: str, new: str) -> str:
+def _sides(by_person: str, new: str, cells: Cells | None) -> str:
     """CTEs `old` (the stored spans of the people) and `new` (the table of their spans as they
-    are now), the spans that differ (`gone`, `came`), and per person `since`: the first day on
-    which their statuses may differ. A span that only ends sooner or later than it did (new
-    evidence cuts the last one short) differs from the day after the sooner end."""
+    are now, in `cells` if given: those are compared, the others stay as stored), the spans
+    that differ (`gone`, `came`), and per person `since`: the first day on which their statuses
+    may differ. A span that only ends sooner or later than it did (new evidence cuts the last
+    one short) differs from the day after the sooner end."""
     dialect = Dialect(connection.vendor)
     span = ", ".join(SPAN_COLUMNS)
     key = ("staff_member_id", "area_id", "category_id", "starts")
@@ -341,8 +411,9 @@ def _sides(by_person: str, new: str) -> str:
 
     return f"""old AS (SELECT {span} FROM {StatusSpan._meta.db_table} WHERE {by_person}),
 new AS (SELECT {span} FROM {new}),
-gone AS MATERIALIZED (SELECT * FROM old EXCEPT SELECT * FROM new),
-came AS MATERIALIZED (SELECT * FROM new EXCEPT SELECT * FROM old),
+compared AS (SELECT * FROM old WHERE {cells_condition(cells)}),
+gone AS MATERIALIZED (SELECT * FROM compared EXCEPT SELECT * FROM new),
+came AS MATERIALIZED (SELECT * FROM new EXCEPT SELECT * FROM compared),
 first_days AS (
     SELECT a.staff_member_id, {first_day} AS day
     FROM gone a LEFT JOIN came b ON {same_key}
@@ -355,24 +426,35 @@ since AS MATERIALIZED (
 )"""
 
 
-def _changed_pieces(by_person: str, new: str, *, fresh: bool) -> str:
+def _changed_pieces(by_person: str, new: str, *, fresh: bool, cells: Cells | None) -> str:
     """SELECT of the pieces that change the counts (the span's placement, area and category,
     `sign`, `status`, `f`, `t`): those of the people's new spans (sign 1) and of their stored
     ones (sign -1), from each person's first day that differs on (a piece that began before it
     is cut there: the days before add up alike on both sides). `fresh`: nothing is stored for
-    them yet (a rebuild), all of `new` counts."""
+    them yet (a rebuild), all of `new` counts. `cells`: `new` holds the spans of these cells
+    only, and the stored ones of the others stand on the new side too (a person's standing
+    counts all of their requirements)."""
     dialect = Dialect(connection.vendor)
     if fresh:
         beginning = dialect.date_literal(BEGINNING)
         sides = f"sided AS (SELECT n.*, 1 AS sign, {beginning} AS since FROM {new} n)"
     else:
-        sides = f"""{_sides(by_person, new)},
+        kept = (
+            ""
+            if cells is None
+            else f"""
+    UNION ALL
+    SELECT o.*, 1 AS sign, s.day AS since
+    FROM old o JOIN since s ON s.staff_member_id = o.staff_member_id
+    WHERE o.ends >= s.day AND NOT {cells_condition(cells, "o")}"""
+        )
+        sides = f"""{_sides(by_person, new, cells)},
 sided AS (
     SELECT o.*, -1 AS sign, s.day AS since
     FROM old o JOIN since s ON s.staff_member_id = o.staff_member_id WHERE o.ends >= s.day
     UNION ALL
     SELECT n.*, 1 AS sign, s.day AS since
-    FROM new n JOIN since s ON s.staff_member_id = n.staff_member_id WHERE n.ends >= s.day
+    FROM new n JOIN since s ON s.staff_member_id = n.staff_member_id WHERE n.ends >= s.day{kept}
 )"""
     return f"""
 WITH {sides},
@@ -398,12 +480,16 @@ daily AS MATERIALIZED ({daily} GROUP BY {keys}, day)
     return _upsert(model, keys, conflict, measures, sql)
 
 
-def _cell_changes(pieces: str) -> str:
-    """The cell counts change by the pieces that came, less those that went."""
+def _cell_changes(pieces: str, cells: Cells | None = None) -> str:
+    """The cell counts change by the pieces that came, less those that went (in `cells` only,
+    if given: the others' cancel out)."""
     measures = {"people": "sign"} | {
         status.value: f"CASE WHEN status = '{status}' THEN sign ELSE 0 END" for status in Status
     }
-    events = _day_events(CELL_KEYS, measures, pieces)
+    source = (
+        pieces if cells is None else f"(SELECT * FROM {pieces} WHERE {cells_condition(cells)}) p"
+    )
+    events = _day_events(CELL_KEYS, measures, source)
     sums = ", ".join(f"SUM({m}) AS {m}" for m in CELL_MEASURES)
     return _add_changes(
         CellChange, CELL_KEYS, "institution_id, grain, starts, area_id, category_id",
@@ -462,19 +548,26 @@ changed AS (SELECT {GROUP_KEYS}, day, {deltas} FROM flagged)"""
 
 
 def redo_people(
-    by_person: str, params: tuple[Any, ...], people: PeopleFilter, *, fresh: bool = False
+    by_person: str,
+    params: tuple[Any, ...],
+    people: PeopleFilter,
+    *,
+    fresh: bool = False,
+    cells: Cells | None = None,
 ) -> None:
     """Redo the spans of these people (`by_person`: a condition on `staff_member_id`) and adjust
     the count changes by the difference, in the caller's transaction. Their spans as they are
     now go to a temporary table first; only spans that differ from the stored ones are written,
     and only the days from the first that differs are counted again. `fresh`: nothing is
-    stored for these people (a rebuild deleted it)."""
+    stored for these people (a rebuild deleted it). `cells`: only the requirements of these
+    cells can have changed (their rules did), the others are kept as stored."""
     all_staff = StaffCategory.objects.get(applies_to_all=True).pk
     span = ", ".join(SPAN_COLUMNS)
     table = StatusSpan._meta.db_table
     number = next(_TABLE_NUMBERS)
     new, pieces = f"matrica_spans_{number}", f"matrica_pieces_{number}"
-    query = spans_query(people)
+    query = spans_query(people, cells)
+    in_cells = cells_condition(cells)
     with transaction.atomic():
         if query is None:
             _execute(f"CREATE TEMPORARY TABLE {new} AS SELECT {span} FROM {table} WHERE 1 = 0")
@@ -483,10 +576,10 @@ def redo_people(
         try:
             _execute(
                 f"CREATE TEMPORARY TABLE {pieces} AS "
-                f"{_changed_pieces(by_person, new, fresh=fresh)}",
+                f"{_changed_pieces(by_person, new, fresh=fresh, cells=cells)}",
                 () if fresh else params,
             )
-            _execute(_cell_changes(pieces))
+            _execute(_cell_changes(pieces, cells))
             _execute(_group_changes(pieces, all_staff))
             _execute(f"DROP TABLE {pieces}")
             if fresh:
@@ -496,12 +589,12 @@ def redo_people(
             _execute(
                 f"DELETE FROM {table} WHERE {by_person} AND ({key}) IN "
                 f"(SELECT {key} FROM (SELECT {span} FROM {table} WHERE {by_person} "
-                f"EXCEPT SELECT {span} FROM {new}) gone)",
+                f"AND {in_cells} EXCEPT SELECT {span} FROM {new}) gone)",
                 params * 2,
             )
             _execute(
                 f"INSERT INTO {table} ({span}) SELECT {span} FROM {new} "
-                f"EXCEPT SELECT {span} FROM {table} WHERE {by_person}",
+                f"EXCEPT SELECT {span} FROM {table} WHERE {by_person} AND {in_cells}",
                 params,
             )
         finally:
@@ -533,13 +626,18 @@ def ready_administrations() -> set[int]:
     return set(History.objects.filter(ready=True).values_list("beneficiary_id", flat=True))
 
 
-def mark_stale(beneficiary_ids: Iterable[int] | None = None) -> None:
-    """The rules of these administrations (all: None) changed: pages stop reading their spans
-    and changes until `rebuild` has redone them."""
+def mark_stale(beneficiary_ids: Iterable[int] | None = None, *, rules: bool = False) -> None:
+    """These administrations (all: None) changed: pages stop reading their spans and changes
+    until `rebuild` has redone them. `rules`: only their rules changed, and a rebuild redoes
+    the cells whose rules differ; otherwise (people changed unseen, an imported roster) it
+    redoes every requirement of every person."""
     histories = History.objects.all()
     if beneficiary_ids is not None:
         histories = histories.filter(beneficiary_id__in=list(beneficiary_ids))
-    histories.update(ready=False)
+    if rules:
+        histories.update(ready=False)
+    else:
+        histories.update(ready=False, rules=None)
 
 
 Progress = Callable[[int, int], None]
@@ -554,55 +652,83 @@ def rebuild(
     progress: Progress | None = None,
 ) -> float:
     """Rebuild the spans and changes of these administrations (all: None; `only_stale`: those
-    not ready), each in short transactions of BATCH people, so that users' writes go on
-    meanwhile. An administration built before is redone like a write: its people's spans are
-    computed again and only what differs is written and counted, so a new version or adaptation
-    costs the days from the one it takes effect on. One never built (or all, `from_scratch`)
-    is emptied and built whole. `offline`: nobody else is writing (a demo, a maintenance
-    window): large batches, no pauses. Returns the seconds taken. Must not run inside a
-    transaction."""
+    not ready), each in short transactions of at most BATCH people, so that users' writes go on
+    meanwhile. An administration built before is redone like a write, in the cells whose rules
+    differ from those it was built with only: their spans are computed again, and only what
+    differs is written and counted, so a new version or adaptation costs its cells from the day
+    it takes effect on. One never built (or all, `from_scratch`) is emptied and built whole.
+    `offline`: nobody else is writing (a demo, a maintenance window): large batches, no pauses.
+    `progress` is told of people and administrations done. Returns the seconds taken. Must not
+    run inside a transaction."""
     started = time.perf_counter()
     ids = sorted(beneficiary_ids or Beneficiary.objects.values_list("pk", flat=True))
     if only_stale:
         ids = [b for b in ids if b not in ready_administrations()]
-    built = set(
+    built = dict(
         History.objects.filter(beneficiary_id__in=ids, built_at__isnull=False).values_list(
-            "beneficiary_id", flat=True
+            "beneficiary_id", "rules"
         )
     )
-    batches = _batches(ids, OFFLINE_BATCH if offline else BATCH)
-    total, done = sum(len(b) for b in batches.values()) + len(ids), 0
+    people = _people(ids)
+    total = sum(len(pks) for places in people.values() for _, pks in places) + len(ids)
+    done, size = 0, OFFLINE_BATCH if offline else BATCH
     for beneficiary_id in ids:
         whole = from_scratch or beneficiary_id not in built
+        rules = rule_periods(beneficiary_id)
+        cells = None if whole else changed_cells(built[beneficiary_id], rules)
         _start_rebuild(beneficiary_id, clear=whole)
         done += 1
         if progress:
             progress(done, total)
-        for institution_id, low, high in batches[beneficiary_id]:
-            with transaction.atomic():
-                serialize([beneficiary_id])
-                people = (
-                    f"(SELECT id FROM {StaffMember._meta.db_table} "
-                    "WHERE institution_id = %s AND id BETWEEN %s AND %s)"
-                )
-                by_person, params = f"staff_member_id IN {people}", (institution_id, low, high)
-                redo_people(
-                    by_person, params,
-                    PeopleFilter(
-                        "s.institution_id = %s AND s.id BETWEEN %s AND %s", params,
-                        [beneficiary_id],
-                    ),
-                    # A user's write since the rebuild began may have redone some of them.
-                    fresh=whole and not _stored(by_person, params),
-                )  # fmt: skip
-            if not offline:
-                pause_for_writers()
-            done += 1
-            if progress:
-                progress(done, total)
-        _finish_rebuild(beneficiary_id, started)
+        for institution_id, pks in people[beneficiary_id]:
+            first = 0
+            while first < len(pks):
+                batch = pks[first : first + size]
+                if cells != set():  # else no rule of theirs changed: nothing to redo
+                    took = _redo_batch(beneficiary_id, institution_id, batch, whole, cells)
+                    if not offline:
+                        size = _next_size(len(batch), took)
+                        pause_for_writers()
+                first += len(batch)
+                done += len(batch)
+                if progress:
+                    progress(done, total)
+        _finish_rebuild(beneficiary_id, started, rules)
     _analyze()
     return time.perf_counter() - started
+
+
+def _redo_batch(
+    beneficiary_id: int, institution_id: int, pks: list[int], whole: bool, cells: Cells | None
+) -> float:
+    """Redo these people of one institution in one transaction; returns its seconds."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        serialize([beneficiary_id])
+        params = (institution_id, pks[0], pks[-1])
+        by_person = (
+            f"staff_member_id IN (SELECT id FROM {StaffMember._meta.db_table} "
+            "WHERE institution_id = %s AND id BETWEEN %s AND %s)"
+        )
+        redo_people(
+            by_person, params,
+            PeopleFilter(
+                "s.institution_id = %s AND s.id BETWEEN %s AND %s", params, [beneficiary_id]
+            ),
+            # A user's write since the rebuild began may have redone some of them.
+            fresh=whole and not _stored(by_person, params),
+            cells=None if whole else cells,
+        )  # fmt: skip
+    return time.perf_counter() - started
+
+
+def _next_size(people: int, seconds: float) -> int:
+    """People in the next transaction of a rebuild: as many as take TRANSACTION_S at the pace
+    of the last one, within MIN_BATCH and BATCH. A loaded machine thus gets shorter
+    transactions, and a user's write never waits for a long one."""
+    if seconds <= 0:
+        return BATCH
+    return min(BATCH, max(MIN_BATCH, int(people * TRANSACTION_S / seconds)))
 
 
 def _stored(by_person: str, params: tuple[Any, ...]) -> bool:
@@ -613,27 +739,22 @@ def _stored(by_person: str, params: tuple[Any, ...]) -> bool:
         return cursor.fetchone() is not None
 
 
-def _batches(beneficiary_ids: list[int], size: int) -> dict[int, list[tuple[int, int, int]]]:
-    """Per administration, its people in batches of at most `size`, each within one
-    institution: (institution, first id, last id). The counts are kept per institution, so a
-    batch that keeps to one adds its rows once instead of every batch adding to the same."""
-    batches: dict[int, list[tuple[int, int, int]]] = {b: [] for b in beneficiary_ids}
-    people = (
+def _people(beneficiary_ids: list[int]) -> dict[int, list[tuple[int, list[int]]]]:
+    """Per administration, its institutions and their people's ids in order. A rebuild's
+    batches keep to one institution: the counts are kept per institution, so a batch within
+    one adds its rows once instead of every batch adding to the same."""
+    people: dict[int, list[tuple[int, list[int]]]] = {b: [] for b in beneficiary_ids}
+    rows = (
         StaffMember.objects.filter(beneficiary_id__in=beneficiary_ids)
         .order_by("beneficiary_id", "institution_id", "pk")
         .values_list("beneficiary_id", "institution_id", "pk")
     )
-    current: list[Any] = []
-    for beneficiary_id, institution_id, pk in people.iterator(chunk_size=10_000):
-        if current and (current[1] != institution_id or current[4] == size):
-            batches[current[0]].append((current[1], current[2], current[3]))
-            current = []
-        if not current:
-            current = [beneficiary_id, institution_id, pk, pk, 0]
-        current[3], current[4] = pk, current[4] + 1
-    if current:
-        batches[current[0]].append((current[1], current[2], current[3]))
-    return batches
+    for beneficiary_id, institution_id, pk in rows.iterator(chunk_size=10_000):
+        places = people[beneficiary_id]
+        if not places or places[-1][0] != institution_id:
+            places.append((institution_id, []))
+        places[-1][1].append(pk)
+    return people
 
 
 @transaction.atomic
@@ -648,9 +769,14 @@ def _start_rebuild(beneficiary_id: int, *, clear: bool) -> None:
 
 
 @transaction.atomic
-def _finish_rebuild(beneficiary_id: int, started: float) -> None:
+def _finish_rebuild(beneficiary_id: int, started: float, rules: list[list[Any]]) -> None:
+    """Ready, with the rules it was built with; still stale if those changed meanwhile (a
+    version published during the rebuild), for the next one to redo."""
     History.objects.filter(beneficiary_id=beneficiary_id).update(
-        ready=True, built_at=timezone.now(), seconds=time.perf_counter() - started
+        ready=rule_periods(beneficiary_id) == rules,
+        built_at=timezone.now(),
+        seconds=time.perf_counter() - started,
+        rules=rules,
     )
 
 

@@ -288,6 +288,9 @@ class History(models.Model):
     ready = models.BooleanField(default=False)
     built_at = models.DateTimeField(null=True)
     seconds = models.FloatField(default=0)
+    # The rule periods it was built with (`history.rule_periods`): a later rebuild redoes only
+    # the cells whose rules differ from them.
+    rules = models.JSONField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("compliance history")

@@ -277,7 +277,7 @@ def apply_change(change: Change) -> None:
         return
     with transaction.atomic():
         if change.administrations:
-            history.mark_stale(change.administrations)
+            history.mark_stale(change.administrations, rules=True)
         refresh_administrations(change.administrations, since=change.since)
         refresh_people(change.people)
 
@@ -465,7 +465,7 @@ def framework_changed() -> None:
     administration's history marked stale, so pages compute on the fly (correct, slower) until
     the next `matrica compliance refresh` rebuilds them."""
     Snapshot.objects.all().delete()
-    history.mark_stale()
+    history.mark_stale(rules=True)
 
 
 def materialize_statuses(on: datetime.date, institutions: Any) -> str:
