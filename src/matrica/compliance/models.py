@@ -217,14 +217,39 @@ class StatusSpan(PlacedRow):
     tenancy = PERSONAL
 
     class Meta:
-        # The expiring and overdue lists of a date: expiring is a narrow range of valid-until,
-        # overdue a span without evidence that has not ended yet. The other columns a list
-        # filters on ride along, so that counting it never reads the table.
         indexes = [
+            # The expiring and overdue lists of a date. Per institution, overdue spans (no
+            # evidence) come in the list's order (deadline, person, cell), so a page reads its
+            # rows and stops; expiring is a narrow range of valid-until. The columns a list
+            # filters on ride along: the list never reads the table until its page's rows.
             models.Index(
-                fields=["institution", "valid_until", "ends", "deadline", "starts", "staff_member"],
+                fields=[
+                    "institution",
+                    "valid_until",
+                    "deadline",
+                    "staff_member",
+                    "area",
+                    "category",
+                    "ends",
+                    "starts",
+                ],
                 name="span_lapse",
-            )
+            ),
+            # The people behind one cell of the matrix on a date: the cell's spans per
+            # institution that have not ended by then, with what their status needs.
+            models.Index(
+                fields=[
+                    "institution",
+                    "area",
+                    "category",
+                    "ends",
+                    "starts",
+                    "staff_member",
+                    "valid_until",
+                    "deadline",
+                ],
+                name="span_cell",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -44,6 +44,7 @@ from matrica.framework.models import CompetencyArea, Level, StaffCategory
 from matrica.framework.selectors import rules_in_force
 from matrica.staff.models import StaffMember
 from matrica.tenancy.models import Beneficiary, Institution, Service
+from matrica.tenancy.scoping import names_everyone_placed
 
 STATUSES = [status.value for status in Status]
 
@@ -118,34 +119,50 @@ def _ids_condition(column: str, queryset: Any) -> tuple[str, list[Any]]:
     return f"{column} IN ({sql})", list(params)
 
 
-def _reads_spans(scope: ComplianceScope, statuses: Sequence[str] = ()) -> bool:
-    # A list of some statuses reads the spans on the snapshot's date too, when they answer:
-    # their index finds them where the snapshot's table would be read whole.
-    return scope.from_history or bool(statuses and scope.history_ready)
+def _reads_spans(
+    scope: ComplianceScope, statuses: Sequence[str] = (), *, one_cell: bool = False
+) -> bool:
+    # A list of some statuses, or of one cell's people, reads the spans on the snapshot's date
+    # too, when they answer: their indexes find them where the snapshot's table would be read
+    # whole.
+    return scope.from_history or bool((statuses or one_cell) and scope.history_ready)
 
 
 def status_relation(
-    scope: ComplianceScope, *, personal: bool, statuses: Sequence[str] = (), held: bool = True
+    scope: ComplianceScope,
+    *,
+    personal: bool,
+    statuses: Sequence[str] = (),
+    held: bool = True,
+    one_cell: bool = False,
 ) -> tuple[str, list[Any]]:
     """SELECT of STATUS_COLUMNS for the scope on its date: from the derived table when the date
     is the snapshot's, else from the history's spans, else from the scope's statuses computed
     once for the request. `personal` restricts it to the people the user may see by name;
     otherwise to the institutions whose aggregates they may see. `statuses`, when the caller
-    keeps only these, lets the spans be found by their index."""
+    keeps only these, and `one_cell`, when it keeps one cell of the matrix, let the spans be
+    found by their indexes."""
     if personal:
         condition, params = _ids_condition("staff_member_id", scope.people())
     else:
         condition, params = _ids_condition("institution_id", scope.institutions())
-    if _reads_spans(scope, statuses):
+    if _reads_spans(scope, statuses, one_cell=one_cell):
         if personal:
             # Where people are placed narrows the spans read by their index. For a list of
-            # some statuses, the index on (institution, valid-until, ends) finds them: the
-            # people the user may see are then checked row by row ("+" keeps the database
-            # from reading the spans person by person instead, 80 000 of them for Türkiye).
-            people = "+staff_member_id" if statuses else "staff_member_id"
-            condition, params = _ids_condition(people, scope.people())
+            # some statuses or the people of one cell, an index by institution finds them
+            # (span_lapse, span_cell): the people the user may see are then checked row by row
+            # ("+" keeps the database from reading the spans person by person instead, 80 000
+            # of them for Türkiye).
+            # Where the user may see everyone placed in those institutions, that check is
+            # where they are placed, already made.
+            by_index = bool(statuses) or one_cell
             placed, placed_params = _institution_ids(scope)
-            condition, params = f"{placed} AND {condition}", [*placed_params, *params]
+            if by_index and names_everyone_placed(scope.user):
+                condition, params = placed, placed_params
+            else:
+                people = "+staff_member_id" if by_index else "staff_member_id"
+                condition, params = _ids_condition(people, scope.people())
+                condition, params = f"{placed} AND {condition}", [*placed_params, *params]
         return history.statuses_on(scope.on, condition, params, statuses, held=held)
     table = RequirementStatus._meta.db_table if scope.from_snapshot else scope.adhoc_table
     return f"SELECT {', '.join(STATUS_COLUMNS)} FROM {table} WHERE {condition}", params
@@ -549,19 +566,79 @@ class SqlRows(Sequence[dict[str, Any]]):
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(index, int):
             return self[index : index + 1][0]
-        start, stop = index.start or 0, index.stop
-        limit = "" if stop is None else f"LIMIT {int(stop) - int(start)}"
-        # SQLite takes no OFFSET without a LIMIT; every row (`[:]`, a download) needs neither.
-        offset = f"OFFSET {int(start)}" if start else ""
-        page = f"SELECT * FROM ({self.sql}) paged ORDER BY {self.order_by} {limit} {offset}"
+        page, params = self._page(int(index.start or 0), index.stop)
         if self.held_on is None:
-            return _fetch(page, self.params)
+            return _fetch(page, params)
         columns = ", ".join(c for c in STATUS_COLUMNS if c != "held_rank")
         day = self.held_on.isoformat()
         return _fetch(
             f"SELECT {columns}, {history.held_rank_sql('page')} AS held_rank "
             f"FROM ({page}) page ORDER BY {self.order_by}",
-            [day, day, *self.params],
+            [day, day, *params],
+        )
+
+    def _page(self, start: int, stop: int | None) -> tuple[str, list[Any]]:
+        """SELECT of the rows from `start` to `stop` (None: to the end), in order."""
+        limit = "" if stop is None else f"LIMIT {int(stop) - start}"
+        # SQLite takes no OFFSET without a LIMIT; every row (`[:]`, a download) needs neither.
+        offset = f"OFFSET {start}" if start else ""
+        return (
+            f"SELECT * FROM ({self.sql}) paged ORDER BY {self.order_by} {limit} {offset}",
+            self.params,
+        )
+
+
+class LapseRows(SqlRows):
+    """The requirements of one status (expiring or overdue) on a date, read from the spans, for
+    a user who may see by name everyone placed in the scope's institutions. The total is the
+    status's figure, summed from the count changes; a page merges the first rows of each
+    institution, which its index gives in the list's order, so the database reads a page's
+    worth per institution instead of sorting every lapse of the administration."""
+
+    # SQLite allows 500 terms in one compound SELECT: the institutions' terms go in groups.
+    GROUP = 100
+
+    def __init__(
+        self, scope: ComplianceScope, status: Status, order_by: str, fallback: tuple[str, list[Any]]
+    ) -> None:
+        super().__init__(*fallback, order_by, held_on=scope.on)
+        self.scope, self.status = scope, status
+
+    def count(self) -> int:  # type: ignore[override]
+        places, params = _institution_ids(self.scope)
+        counts, counts_params = history.cell_counts_on(self.scope.on, places, params)
+        total = _fetch(
+            f"SELECT COALESCE(SUM({self.status.value}), 0) AS n FROM ({counts}) counts",
+            counts_params,
+        )
+        return int(total[0]["n"])
+
+    def _page(self, start: int, stop: int | None) -> tuple[str, list[Any]]:
+        institutions = _memo(
+            self.scope, "institution ids",
+            lambda: list(self.scope.institutions().values_list("pk", flat=True)),
+        )  # fmt: skip
+        if stop is None or not institutions:
+            return super()._page(start, stop)
+        groups, params = [], []
+        for first in range(0, len(institutions), self.GROUP):
+            terms = []
+            for institution_id in institutions[first : first + self.GROUP]:
+                sql, term_params = history.statuses_on(
+                    self.scope.on, "institution_id = %s", [institution_id], [self.status],
+                    held=False,
+                )  # fmt: skip
+                terms.append(
+                    f"SELECT * FROM ({sql} ORDER BY {self.order_by} LIMIT {int(stop)}) term"
+                )
+                params += term_params
+            groups.append(f"SELECT * FROM ({' UNION ALL '.join(terms)}) terms")
+        merged = " UNION ALL ".join(groups)
+        offset = f"OFFSET {start}" if start else ""
+        return (
+            f"SELECT * FROM ({merged}) merged ORDER BY {self.order_by} "
+            f"LIMIT {int(stop) - start} {offset}",
+            params,
         )
 
 
@@ -575,7 +652,10 @@ def _filtered(
     staff_member_ids: list[int] | None = None,
     held: bool = True,
 ) -> tuple[str, list[Any]]:
-    relation, params = status_relation(scope, personal=True, statuses=statuses or (), held=held)
+    relation, params = status_relation(
+        scope, personal=True, statuses=statuses or (), held=held,
+        one_cell=area_id is not None and category_id is not None,
+    )  # fmt: skip
     conditions: list[str] = ["1 = 1"]
     extra: list[Any] = []
     for column, value in (
@@ -617,10 +697,10 @@ def status_list(scope: ComplianceScope, status: Status) -> SqlRows:
     spans = _reads_spans(scope, [status])
     sql, params = _filtered(scope, statuses=[status], held=not spans)
     when = "valid_until" if status == Status.EXPIRING else "deadline"
-    return SqlRows(
-        sql, params, f"{when}, staff_member_id, area_id, category_id",
-        held_on=scope.on if spans else None,
-    )  # fmt: skip
+    order = f"{when}, staff_member_id, area_id, category_id"
+    if spans and names_everyone_placed(scope.user):
+        return LapseRows(scope, status, order, (sql, params))
+    return SqlRows(sql, params, order, held_on=scope.on if spans else None)
 
 
 def people_by_standing(
@@ -641,7 +721,8 @@ def people_by_standing(
         f"GROUP BY r.staff_member_id, s.sort_name {having}"
     )
     order = "worst, sort_name, staff_member_id"
-    if _reads_spans(scope):
+    one_cell = filters.get("area_id") is not None and filters.get("category_id") is not None
+    if _reads_spans(scope, one_cell=one_cell):
         # A page counts its people, then shows some: their standings are worked out once.
         return SqlRows(f"SELECT * FROM {materialize_query(grouped, [*params, *extra])}", [], order)
     return SqlRows(grouped, [*params, *extra], order)

@@ -87,6 +87,24 @@ def visibility_filter(model: type[models.Model], user: Actor | AnonymousUser) ->
     return by_self or by_institution or by_beneficiary
 
 
+def names_everyone_placed(user: Actor | AnonymousUser) -> bool:
+    """Whether `user` may see by name everyone placed in the institutions they may see: a
+    superuser, a role reaching an administration (both filtered by its administration) or an
+    institution (both by its institution). A figure over those institutions then counts
+    exactly the people a list of names would show, so the list may take its total from it.
+    (tests/test_tenancy checks the claim for every role.)"""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    reach = ROLE_REACH.get(user.role)
+    if reach is Reach.ADMINISTRATION:
+        return bool(user.beneficiary_id)
+    if reach is Reach.INSTITUTION:
+        return bool(user.institution_id)
+    return False
+
+
 class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user: Actor | AnonymousUser) -> Self:
         condition = visibility_filter(self.model, user)

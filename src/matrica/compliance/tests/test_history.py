@@ -364,6 +364,39 @@ def test_the_expiring_and_overdue_lists_of_a_past_date_name_the_same_people_as_t
 LISTS = ("compliance:expiring", "compliance:overdue")
 
 
+@pytest.mark.parametrize("who", ["national_admin", "institution_manager", "trainer"])
+def test_every_page_of_the_lists_and_of_a_cell_is_the_engines(client, world, settings, who):
+    """Read from the history, the lists take their totals from the figures and merge the first
+    rows of each institution; a cell's people come from its own index. Every page, and the
+    total, is the engine's, on dates on the edges of deadlines and expiries, for a user who
+    sees everyone placed in their scope and one who does not (a trainer: 403 or nothing)."""
+    settings.MATRICA_PAGE_SIZE = 2
+    for index, member in enumerate(world["RS"].people + world["ME"].people):
+        CompletionFactory(
+            staff_member=member, completed_on=date(2021, 1, 5 + index),
+            valid_until=date(2024, 2, 1 + index),
+        )  # fmt: skip
+    client.force_login(world["RS"].users[who])
+    urls = [reverse(name) for name in LISTS] + [reverse("compliance:cell", args=["RAD", "ALL"])]
+
+    def every_page(url: str, on: date) -> list[Any]:
+        first = client.get(url, {"on": on.isoformat()})
+        if first.status_code != 200:
+            return [first.status_code]
+        pages = [first.context["page"].paginator.count]
+        for number in first.context["page"].paginator.page_range:
+            page = client.get(url, {"on": on.isoformat(), "page": number}).context["page"]
+            pages.append(list(page.object_list))
+        return pages
+
+    dates = [date(2021, 7, 1), date(2024, 1, 5), date(2024, 2, 3), date(2026, 1, 1)]
+    engine = {(url, on): every_page(url, on) for url in urls for on in dates}
+    history.rebuild()
+    assert {(url, on): every_page(url, on) for url in urls for on in dates} == engine
+    if who != "trainer":
+        assert any(len(pages) > 3 and pages[0] > 2 for pages in engine.values())
+
+
 # --- writes while a rebuild runs --------------------------------------------------------------
 
 
