@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -445,6 +446,34 @@ def test_a_write_made_while_a_rebuild_runs_goes_through_and_is_kept(world, monke
     columns = ", ".join(STATUS_COLUMNS)
     snapshot = _rows(f"SELECT {columns} FROM {RequirementStatus._meta.db_table}", [])
     assert snapshot == engine_statuses(on)
+
+
+def test_on_a_slow_machine_a_rebuild_takes_fewer_people_at_a_time(world, monkeypatch):
+    """A transaction of the rebuild holds back users' writes (on SQLite, all of them) while it
+    runs: when the machine is slow, the next takes fewer people, so that each keeps to about
+    TRANSACTION_S; when it is quick again, more, up to BATCH. Everyone is redone once."""
+    monkeypatch.setattr(history, "BATCH", 2)
+    monkeypatch.setattr(history, "MIN_BATCH", 1)
+    slow = {world["RS"].beneficiary.pk}  # 1 s a person in Serbia, 10 ms in Montenegro
+    batches: list[tuple[bool, int]] = []
+    redone: list[int] = []
+    redo = history._redo_batch
+
+    def timed(beneficiary_id: int, institution_id: int, pks: list[int], *args: Any) -> float:
+        redo(beneficiary_id, institution_id, pks, *args)
+        batches.append((beneficiary_id in slow, len(pks)))
+        redone.extend(pks)
+        return (1.0 if beneficiary_id in slow else 0.01) * len(pks)
+
+    monkeypatch.setattr(history, "_redo_batch", timed)
+    history.rebuild()
+    after_slow = [size for (was_slow, _), (_, size) in pairwise(batches) if was_slow]
+    assert after_slow
+    assert set(after_slow) == {1}
+    assert history._next_size(1, 0.01) == 2  # quick again: back to BATCH
+    everyone = [m.pk for code in ("RS", "ME") for m in world[code].people]
+    assert sorted(redone) == sorted(everyone)
+    assert_history_answers_like_the_engine(date(2025, 1, 1))
 
 
 @pytest.mark.django_db(transaction=True)
