@@ -604,6 +604,13 @@ class LapseRows(SqlRows):
         super().__init__(*fallback, order_by, held_on=scope.on)
         self.scope, self.status = scope, status
 
+    @property
+    def _index_order(self) -> str:
+        # Overdue spans have no valid-until: ordered by it first, they are in the order of the
+        # index (institution, valid-until, deadline, …), which PostgreSQL then reads and stops.
+        prefix = "valid_until, " if self.status == Status.OVERDUE else ""
+        return prefix + self.order_by
+
     def count(self) -> int:  # type: ignore[override]
         places, params = _institution_ids(self.scope)
         counts, counts_params = history.cell_counts_on(self.scope.on, places, params)
@@ -629,7 +636,7 @@ class LapseRows(SqlRows):
                     held=False,
                 )  # fmt: skip
                 terms.append(
-                    f"SELECT * FROM ({sql} ORDER BY {self.order_by} LIMIT {int(stop)}) term"
+                    f"SELECT * FROM ({sql} ORDER BY {self._index_order} LIMIT {int(stop)}) term"
                 )
                 params += term_params
             groups.append(f"SELECT * FROM ({' UNION ALL '.join(terms)}) terms")
