@@ -671,7 +671,8 @@ def rebuild(
     )
     people = _people(ids)
     total = sum(len(pks) for places in people.values() for _, pks in places) + len(ids)
-    done, size = 0, OFFLINE_BATCH if offline else BATCH
+    # Begun small: the first transaction's pace is not known yet.
+    done, size = 0, OFFLINE_BATCH if offline else max(MIN_BATCH, BATCH // 4)
     for beneficiary_id in ids:
         whole = from_scratch or beneficiary_id not in built
         rules = rule_periods(beneficiary_id)

@@ -452,7 +452,7 @@ def test_on_a_slow_machine_a_rebuild_takes_fewer_people_at_a_time(world, monkeyp
     """A transaction of the rebuild holds back users' writes (on SQLite, all of them) while it
     runs: when the machine is slow, the next takes fewer people, so that each keeps to about
     TRANSACTION_S; when it is quick again, more, up to BATCH. Everyone is redone once."""
-    monkeypatch.setattr(history, "BATCH", 2)
+    monkeypatch.setattr(history, "BATCH", 8)
     monkeypatch.setattr(history, "MIN_BATCH", 1)
     slow = {world["RS"].beneficiary.pk}  # 1 s a person in Serbia, 10 ms in Montenegro
     batches: list[tuple[bool, int]] = []
@@ -468,9 +468,10 @@ def test_on_a_slow_machine_a_rebuild_takes_fewer_people_at_a_time(world, monkeyp
     monkeypatch.setattr(history, "_redo_batch", timed)
     history.rebuild()
     after_slow = [size for (was_slow, _), (_, size) in pairwise(batches) if was_slow]
+    assert batches[0][1] == 2  # a quarter of BATCH, to begin with
     assert after_slow
     assert set(after_slow) == {1}
-    assert history._next_size(1, 0.01) == 2  # quick again: back to BATCH
+    assert history._next_size(1, 0.01) == 8  # quick again: back to BATCH
     everyone = [m.pk for code in ("RS", "ME") for m in world[code].people]
     assert sorted(redone) == sorted(everyone)
     assert_history_answers_like_the_engine(date(2025, 1, 1))
