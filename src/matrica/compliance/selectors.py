@@ -152,9 +152,7 @@ def status_relation(
             # some statuses or the people of one cell, an index by institution finds them
             # (span_lapse, span_cell): the people the user may see are then checked row by row
             # ("+" keeps the database from reading the spans person by person instead, 80 000
-            # of them for Türkiye).
-            # Where the user may see everyone placed in those institutions, that check is
-            # where they are placed, already made.
+            # of them for Türkiye), unless the user may see everyone placed there.
             by_index = bool(statuses) or one_cell
             placed, placed_params = _institution_ids(scope)
             if by_index and names_everyone_placed(scope.user):
@@ -168,12 +166,16 @@ def status_relation(
     return f"SELECT {', '.join(STATUS_COLUMNS)} FROM {table} WHERE {condition}", params
 
 
+def _institution_id_list(scope: ComplianceScope) -> list[int]:
+    return _memo(
+        scope, "institution ids", lambda: list(scope.institutions().values_list("pk", flat=True))
+    )
+
+
 def _institution_ids(scope: ComplianceScope) -> tuple[str, list[Any]]:
     """`institution_id` among the scope's institutions, named: the count changes are keyed by
     institution first, and a list lets every database read each one's rows by the key."""
-    ids = _memo(
-        scope, "institution ids", lambda: list(scope.institutions().values_list("pk", flat=True))
-    )
+    ids = _institution_id_list(scope)
     if not ids:
         return "1 = 0", []
     return f"institution_id IN ({', '.join(['%s'] * len(ids))})", ids
@@ -621,10 +623,7 @@ class LapseRows(SqlRows):
         return int(total[0]["n"])
 
     def _page(self, start: int, stop: int | None) -> tuple[str, list[Any]]:
-        institutions = _memo(
-            self.scope, "institution ids",
-            lambda: list(self.scope.institutions().values_list("pk", flat=True)),
-        )  # fmt: skip
+        institutions = _institution_id_list(self.scope)
         if stop is None or not institutions:
             return super()._page(start, stop)
         groups, params = [], []
