@@ -30,6 +30,7 @@ from matrica.delivery.models import (
     TrainingSession,
 )
 from matrica.delivery.selectors import TRAINER_AREA, TRAINER_MIN_RANK
+from matrica.demo.bulk import insert_rows, json_text
 from matrica.framework.models import Module
 from matrica.staff.models import StaffMember, StaffRole
 from matrica.tenancy.models import Beneficiary, Institution, Service
@@ -134,6 +135,8 @@ class Pool:
         self.cache: dict[tuple[int, datetime.date], list[int]] = {}
         # (staff, module) -> the earliest day they train it under an authorisation.
         self.authorised: dict[tuple[int, int], datetime.date] = {}
+        # The same by module (staff -> day): a session asks for its own module's only.
+        self.authorised_for: dict[int, dict[int, datetime.date]] = defaultdict(dict)
 
     def members(self, module_id: int, on: datetime.date) -> list[int]:
         """trainer_pool(module, on) for the people with evidence (authorisations aside)."""
@@ -160,17 +163,19 @@ class Pool:
         pool = [staff for staff in self.members(module_id, on) if staff not in exclude]
         authorised = [
             staff
-            for (staff, module), since in self.authorised.items()
-            if module == module_id and since <= on and staff not in exclude
+            for staff, since in self.authorised_for[module_id].items()
+            if since <= on and staff not in exclude
         ]
-        available = sorted(set(pool) | set(authorised))
+        # The pool is sorted already, and most days nobody is authorised.
+        available = sorted(set(pool) | set(authorised)) if authorised else pool
         if available:
             return self.rng.sample(available, min(count, len(available)))
         fallback = [staff for staff in self.role_holders if staff not in exclude]
         if not fallback:
             return []
         chosen = self.rng.choice(fallback)
-        self.authorised[(chosen, module_id)] = min(on, self.authorised.get((chosen, module_id), on))
+        since = min(on, self.authorised.get((chosen, module_id), on))
+        self.authorised[(chosen, module_id)] = self.authorised_for[module_id][chosen] = since
         return [chosen]
 
 
@@ -451,50 +456,44 @@ class DeliveryWriter:
         Trainers = TrainingSession.trainers.through
         Invited = TrainingSession.invited_institutions.through
         InvitedServices = TrainingSession.invited_services.through
-        Trainers.objects.bulk_create(
-            [Trainers(trainingsession_id=p.session.pk, staffmember_id=t)
-             for p in self.planned for t in p.trainers],
-            batch_size=BATCH,
+        insert_rows(
+            Trainers, ("trainingsession", "staffmember"),
+            [(p.session.pk, t) for p in self.planned for t in p.trainers],
         )  # fmt: skip
-        Invited.objects.bulk_create(
-            [Invited(trainingsession_id=p.session.pk, institution_id=i)
-             for p in self.planned for i in p.institutions],
-            batch_size=BATCH,
+        insert_rows(
+            Invited, ("trainingsession", "institution"),
+            [(p.session.pk, i) for p in self.planned for i in p.institutions],
         )  # fmt: skip
-        InvitedServices.objects.bulk_create(
-            [InvitedServices(trainingsession_id=p.session.pk, service_id=s)
-             for p in self.planned for s in p.services],
-            batch_size=BATCH,
+        insert_rows(
+            InvitedServices, ("trainingsession", "service"),
+            [(p.session.pk, s) for p in self.planned for s in p.services],
         )  # fmt: skip
-        enrolments = Enrolment.objects.bulk_create(
+        insert_rows(
+            Enrolment, ("session", "staff_member", "state", "nominated_by", "completion_ids"),
             [
-                Enrolment(
-                    session=p.session,
-                    staff_member_id=pk,
-                    state=state,
-                    nominated_by=DEMO_NOMINATOR,
-                    completion_ids=sorted(ids),
-                )
+                (p.session.pk, pk, str(state), DEMO_NOMINATOR, json_text(sorted(ids)))
                 for p in self.planned
                 for pk, state, ids in p.enrolments
             ],
-            batch_size=BATCH,
-        )
-        attendance: list[Attendance] = []
-        for enrolment in enrolments:
-            held = enrolment.session.state == State.HELD
-            if enrolment.state != EnrolmentState.ATTENDED and not (
-                held and enrolment.state == EnrolmentState.CONFIRMED
-            ):
-                continue
-            attendance += [
-                Attendance(enrolment=enrolment, day=day, present=True)
-                for day in days_of[enrolment.session_id]
-            ]
-            if len(attendance) >= BATCH:
-                Attendance.objects.bulk_create(attendance, batch_size=BATCH)
-                attendance = []
-        Attendance.objects.bulk_create(attendance, batch_size=BATCH)
+        )  # fmt: skip
+        # A person has one enrolment in a session (a constraint): their place finds its id.
+        enrolment_ids = {
+            (session_id, staff_id): pk
+            for pk, session_id, staff_id in Enrolment.objects.filter(
+                session__beneficiary=self.beneficiary
+            ).values_list("pk", "session_id", "staff_member_id")
+        }
+        insert_rows(
+            Attendance, ("enrolment", "day", "present"),
+            (
+                (enrolment_ids[(p.session.pk, pk)], day.pk, True)
+                for p in self.planned
+                for pk, state, _ids in p.enrolments
+                if state == EnrolmentState.ATTENDED
+                or (p.session.state == State.HELD and state == EnrolmentState.CONFIRMED)
+                for day in days_of[p.session.pk]
+            ),
+        )  # fmt: skip
         TrainerAuthorisation.objects.bulk_create(
             [
                 TrainerAuthorisation(

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import datetime
 import random
+import uuid
 from collections import defaultdict
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.db import connection
 from django.db.models import QuerySet
 
 from matrica.credentials.actions import free_indexes
 from matrica.credentials.key_actions import ensure_issuer_key
 from matrica.credentials.models import Certificate, IssuerKey, new_code
 from matrica.delivery.models import Enrolment, TrainingSession
+from matrica.demo.bulk import insert_rows, json_text
+from matrica.demo.dates import months_after
 from matrica.evaluation.models import (
     Choice,
     FeedbackAnswer,
@@ -31,7 +35,6 @@ from matrica.evaluation.models import (
 from matrica.framework.models import Module
 from matrica.tenancy.models import Beneficiary
 
-BATCH = 5000
 TESTED_MODULE = "BA"
 PASS_MARK = 70
 YEARS_EVALUATED = 2
@@ -109,6 +112,15 @@ def _score(rng: random.Random, mean: float) -> Decimal:
     return Decimal(25 * round(value / 25))
 
 
+FEEDBACK_FIELDS = (
+    "id", "session", "language", "relevance", "trainer", "materials", "confidence", "comment",
+)  # fmt: skip
+CERTIFICATE_FIELDS = (
+    "code", "enrolment", "staff_member", "beneficiary", "module", "session", "completed_on",
+    "valid_until", "language", "score", "revoked_reason", "status_index",
+)  # fmt: skip
+
+
 def build_evaluation(*, rng: random.Random, today: datetime.date) -> int:
     """Scores, feedback and certificates of the recent closed sessions, and the pre-tests of
     the showcase's held sessions. Returns the number of certificates."""
@@ -130,58 +142,58 @@ def build_evaluation(*, rng: random.Random, today: datetime.date) -> int:
         )
         .order_by("pk")
     )  # fmt: skip
-    results: list[TestResult] = []
-    feedback: list[FeedbackAnswer] = []
-    receipts: list[FeedbackReceipt] = []
-    certificates: list[tuple[int, Certificate]] = []
+    results: list[tuple[int, str, Decimal, str, str]] = []
+    feedback: list[tuple[object, ...]] = []
+    receipts: list[tuple[int]] = []
+    certificates: list[tuple[object, ...]] = []  # without their status list index
+    by_administration: dict[int, list[int]] = defaultdict(list)  # positions in `certificates`
+    no_answers = json_text([])
     for (pk, session_id, state, module_id, ends_on, beneficiary_id, staff_id, language,
          validity) in enrolments:  # fmt: skip
         closed = state == TrainingSession.State.CLOSED
         post: Decimal | None = None
         if module_id == tested:
             pre = _score(rng, 50)
-            results.append(TestResult(enrolment_id=pk, phase="pre", score=pre, method="paper"))
+            results.append((pk, "pre", pre, "paper", no_answers))
             if closed:
                 post = _score(rng, float(pre) + 30)
-                results.append(
-                    TestResult(enrolment_id=pk, phase="post", score=post, method="paper")
-                )
+                results.append((pk, "post", post, "paper", no_answers))
         if not closed:
             continue
         if rng.random() < FEEDBACK_SHARE:
             feedback.append(_feedback(rng, session_id, language or "en"))
-            receipts.append(FeedbackReceipt(enrolment_id=pk))
+            receipts.append((pk,))
         if module_id != tested or (post is not None and post >= PASS_MARK):
-            certificates.append((beneficiary_id, Certificate(
-                code=new_code(), enrolment_id=pk, staff_member_id=staff_id,
-                beneficiary_id=beneficiary_id, module_id=module_id, session_id=session_id,
-                completed_on=ends_on, valid_until=ends_on + relativedelta(months=validity),
-                language=language or "en", score=post, status_index=0,
-            )))  # fmt: skip
-    TestResult.objects.bulk_create(results, batch_size=BATCH)
+            by_administration[beneficiary_id].append(len(certificates))
+            certificates.append((
+                new_code(), pk, staff_id, beneficiary_id, module_id, session_id, ends_on,
+                months_after(ends_on, validity), language or "en", post, "",
+            ))  # fmt: skip
+    insert_rows(TestResult, ("enrolment", "phase", "score", "method", "answers"), results)
     rng.shuffle(feedback)  # stored in no order that follows the receipts
-    FeedbackAnswer.objects.bulk_create(feedback, batch_size=BATCH)
-    FeedbackReceipt.objects.bulk_create(receipts, batch_size=BATCH)
-    by_administration: dict[int, list[Certificate]] = defaultdict(list)
-    for beneficiary_id, certificate in certificates:
-        by_administration[beneficiary_id].append(certificate)
-    for issued in by_administration.values():
-        for certificate, index in zip(issued, free_indexes(set(), len(issued), rng), strict=True):
-            certificate.status_index = index
-    Certificate.objects.bulk_create([c for _b, c in certificates], batch_size=BATCH)
+    insert_rows(FeedbackAnswer, FEEDBACK_FIELDS, feedback)
+    insert_rows(FeedbackReceipt, ("enrolment",), receipts)
+    status_indexes = [0] * len(certificates)
+    for positions in by_administration.values():
+        drawn = free_indexes(set(), len(positions), rng)
+        for position, index in zip(positions, drawn, strict=True):
+            status_indexes[position] = index
+    insert_rows(
+        Certificate, CERTIFICATE_FIELDS,
+        [(*values, index) for values, index in zip(certificates, status_indexes, strict=True)],
+    )  # fmt: skip
     for beneficiary in Beneficiary.objects.filter(pk__in=by_administration):
         ensure_issuer_key(beneficiary=beneficiary)
     return len(certificates)
 
 
-def _feedback(rng: random.Random, session_id: int, language: str) -> FeedbackAnswer:
+def _feedback(rng: random.Random, session_id: int, language: str) -> tuple[object, ...]:
     def rating() -> int:
         return rng.choices([1, 2, 3, 4, 5], weights=[1, 2, 6, 14, 10])[0]
 
-    return FeedbackAnswer(
-        session_id=session_id, language=language, relevance=rating(), trainer=rating(),
-        materials=rating(), confidence=rating(),
-    )  # fmt: skip
+    # The model's own default key (a random uuid4), in the form the database stores.
+    key = FeedbackAnswer._meta.pk.get_db_prep_value(uuid.uuid4(), connection)
+    return (key, session_id, language, rating(), rating(), rating(), rating(), "")
 
 
 def wipe_evaluation(demo: QuerySet[Beneficiary]) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime
 import functools
+import itertools
+import operator
 import os
 import random
 from collections.abc import Callable, Iterator
@@ -22,7 +24,9 @@ from matrica.accounts.models import User
 from matrica.audit.models import AuditEvent
 from matrica.audit.services import record
 from matrica.demo import delivery
+from matrica.demo.bulk import insert_rows
 from matrica.demo.curricula import build_curricula, wipe_curricula
+from matrica.demo.dates import date_text, months_after, session_days
 from matrica.demo.delivery import wipe_delivery
 from matrica.demo.evaluation import build_evaluation, wipe_evaluation
 from matrica.demo.surveys import build_surveys, wipe_surveys
@@ -114,9 +118,19 @@ SIZE_WEIGHT = {
 }  # fmt: skip
 
 
-def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
+@functools.cache
+def _cumulative(
+    weighted: tuple[tuple[str, float], ...],
+) -> tuple[tuple[str, ...], tuple[float, ...]]:
     keys, weights = zip(*weighted, strict=True)
-    return rng.choices(keys, weights=weights)[0]
+    return keys, tuple(itertools.accumulate(weights))
+
+
+def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
+    # Cumulative weights summed once per mix: `choices` would sum them on every call, and
+    # draws the same from either.
+    keys, cumulative = _cumulative(weighted)
+    return rng.choices(keys, cum_weights=cumulative)[0]
 
 
 def _spread(rng: random.Random, total: int, institutions: list[Institution]) -> list[Institution]:
@@ -161,23 +175,32 @@ def pathways(version: FrameworkVersion) -> dict[str, list[str]]:
     return result
 
 
-@functools.cache
-def session_days(order: int, around: datetime.date) -> tuple[datetime.date, ...]:
-    """The days a module's half-yearly sessions end on, within six months of `around`: the
-    first Thursday from the 15th of every sixth month, the module's `order` choosing which."""
-    days = []
-    for shift in range(-6, 7):
-        month = around.replace(day=1) + relativedelta(months=shift)
-        if (month.month - 1) % 6 != order % 6:
-            continue
-        fifteenth = month.replace(day=15)
-        days.append(fifteenth + datetime.timedelta(days=(3 - fifteenth.weekday()) % 7))
-    return tuple(days)
+# A completion as the history writes it: staff member, area, level (ids), completed on, valid
+# until (ISO text, `date_text`), source, module (id), note.
+EvidenceRow = tuple[int, int, int, str, str, str, int | None, str]
+EVIDENCE_FIELDS = (
+    "staff_member", "area", "level", "completed_on", "valid_until", "source", "module", "note",
+)  # fmt: skip
+SESSION = Completion.Source.SESSION.value
+ELEARNING = Completion.Source.ELEARNING.value
+PRIOR_LEARNING = Completion.Source.PRIOR_LEARNING.value
+PRIOR_LEARNING_NOTE = "Human rights law course at university, certificate checked"
+
+
+@dataclass(frozen=True)
+class Taking:
+    """What the history needs of a module, read once: its id, how many months its evidence
+    stays valid, and the (area, level) ids it confers."""
+
+    module_id: int
+    validity_months: int
+    conferred: tuple[tuple[int, int], ...]
 
 
 class HistoryWriter:
     """Five years of training for one person: basic awareness for most, the pathway of their
-    category for many, refreshers taken by some and missed by others."""
+    category for many, refreshers taken by some and missed by others. Rows, not model
+    instances: the large demo writes millions."""
 
     def __init__(
         self,
@@ -196,27 +219,32 @@ class HistoryWriter:
             code: [(c.area_id, c.level_id) for c in module.conferrals.all()]
             for code, module in modules.items()
         }
+        self.taking = {
+            code: Taking(module.pk, module.validity_months, tuple(self.conferrals[code]))
+            for code, module in modules.items()
+        }
 
     def _take(
-        self, member: StaffMember, code: str, first: datetime.date, diligence: float
-    ) -> Iterator[Completion]:
-        """A module taken once, then refreshed while the person keeps it up."""
-        module = self.modules[code]
+        self,
+        member_id: int,
+        code: str,
+        first: datetime.date,
+        diligence: float,
+        floor: datetime.date,
+    ) -> Iterator[EvidenceRow]:
+        """A module taken once, then refreshed while the person keeps it up; sessions no earlier
+        than `floor`."""
+        taking = self.taking[code]
         taken = first
         while taken <= self.today:
-            source = (
-                Completion.Source.ELEARNING
-                if code == "BA" and self.rng.random() < 0.3
-                else Completion.Source.SESSION
-            )
-            if source == Completion.Source.SESSION:
-                taken = self._session_date(code, taken, max(member.entry_date, self.history_start))
-            valid_until = taken + relativedelta(months=module.validity_months)
-            for area_id, level_id in self.conferrals[code]:
-                yield Completion(
-                    staff_member=member, area_id=area_id, level_id=level_id, completed_on=taken,
-                    valid_until=valid_until, source=source, module=module,
-                )  # fmt: skip
+            source = ELEARNING if code == "BA" and self.rng.random() < 0.3 else SESSION
+            if source == SESSION:
+                taken = self._session_date(code, taken, floor)
+            valid_until = months_after(taken, taking.validity_months)
+            completed_on, valid_until_text = date_text(taken), date_text(valid_until)
+            for area_id, level_id in taking.conferred:
+                yield (member_id, area_id, level_id, completed_on, valid_until_text, source,
+                       taking.module_id, "")  # fmt: skip
             if self.rng.random() > diligence:  # this person lets the next refresher lapse
                 return
             lateness = self.rng.randint(-150, 60)
@@ -234,14 +262,15 @@ class HistoryWriter:
         ]
         return min(days, key=lambda day: abs((day - taken).days)) if days else taken
 
-    def completions(self, member: StaffMember, roles: list[str]) -> Iterator[Completion]:
+    def completions(self, member: StaffMember, roles: list[str]) -> Iterator[EvidenceRow]:
+        """The person's evidence; `member` has been written (its id is known)."""
         start = max(member.entry_date, self.history_start)
         # How reliably this person keeps their training up: most well, some poorly.
         diligence = self.rng.betavariate(5, 1.6)
         if self.rng.random() < 0.06:
             return  # never trained: the awareness gap the working group worried about
-        first = _random_date(self.rng, start, min(self.today, start + relativedelta(months=5)))
-        yield from self._take(member, "BA", first, diligence)
+        first = _random_date(self.rng, start, min(self.today, months_after(start, 5)))
+        yield from self._take(member.pk, "BA", first, diligence, start)
         pathway = [*self.pathways.get(member.primary_category.code, ())]
         for role in roles:
             pathway += [code for code in self.pathways.get(role, ()) if code not in pathway]
@@ -249,19 +278,16 @@ class HistoryWriter:
         for code in pathway:
             if self.rng.random() > diligence + 0.1:
                 continue
-            after = _random_date(self.rng, after, min(self.today, after + relativedelta(months=6)))
+            after = _random_date(self.rng, after, min(self.today, months_after(after, 6)))
             if after >= self.today:
                 break
-            yield from self._take(member, code, after, diligence)
+            yield from self._take(member.pk, code, after, diligence, start)
         if self.rng.random() < 0.02:
             area_id, level_id = self.conferrals["HR"][0]
             taken = _random_date(self.rng, self.history_start, self.today)
-            yield Completion(
-                staff_member=member, area_id=area_id, level_id=level_id, completed_on=taken,
-                valid_until=taken + relativedelta(months=36),
-                source=Completion.Source.PRIOR_LEARNING,
-                note="Human rights law course at university, certificate checked",
-            )  # fmt: skip
+            yield (member.pk, area_id, level_id, date_text(taken),
+                   date_text(months_after(taken, 36)), PRIOR_LEARNING, None,
+                   PRIOR_LEARNING_NOTE)  # fmt: skip
 
 
 def _create_structure(spec: AdministrationSpec) -> tuple[Beneficiary, list[Institution]]:
@@ -308,7 +334,7 @@ def _new_person(
     if rng.random() < 0.1:
         entry = today - datetime.timedelta(days=rng.randint(0, 365))
     else:
-        entry = _random_date(rng, datetime.date(1992, 1, 1), today - relativedelta(years=1))
+        entry = _random_date(rng, datetime.date(1992, 1, 1), months_after(today, -12))
     language = spec.languages[0] if pool_key != "sr-cyrl" else "sr"
     member = StaffMember(
         beneficiary_id=institution.beneficiary_id, institution=institution,
@@ -334,8 +360,28 @@ def _roles_for(
     return roles
 
 
-def _bulk(model: type, rows: list[object]) -> None:
-    model.objects.bulk_create(rows, batch_size=BATCH)  # type: ignore[attr-defined]
+# A new person's columns, by attribute name: the row is read off the unsaved instance.
+STAFF_FIELDS = (
+    "beneficiary_id", "institution_id", "employee_number", "given_name", "family_name",
+    "primary_category_id", "entry_date", "active", "preferred_language", "email", "search_text",
+    "sort_name",
+)  # fmt: skip
+_staff_row = operator.attrgetter(*STAFF_FIELDS)
+
+
+def _write_people(beneficiary: Beneficiary, members: list[StaffMember]) -> None:
+    """Write `members` (new people of `beneficiary`) and give each the id the database gave."""
+    insert_rows(StaffMember, STAFF_FIELDS, [_staff_row(member) for member in members])
+    # Employee numbers are unique in an administration, and `members` hold a run of them
+    # (zero-padded: their text sorts as their numbers do).
+    ids = dict(
+        StaffMember.objects.filter(
+            beneficiary=beneficiary,
+            employee_number__range=(members[0].employee_number, members[-1].employee_number),
+        ).values_list("employee_number", "pk")
+    )
+    for member in members:
+        member.pk = ids[member.employee_number]
 
 
 def demo_password() -> str:
@@ -524,18 +570,15 @@ def build_demo(
                     _new_person(rng, spec, start + offset + 1, institution, categories, today)
                     for offset, institution in enumerate(chunk)
                 ]
-                StaffMember.objects.bulk_create(members, batch_size=BATCH)
-                roles: list[object] = []
-                evidence: list[object] = []
+                _write_people(beneficiary, members)
+                roles: list[tuple[int, int, datetime.date]] = []
+                evidence: list[EvidenceRow] = []
                 for member in members:
                     held = _roles_for(rng, member, today)
-                    roles += [
-                        StaffRole(staff_member=member, category=categories[code], start_date=since)
-                        for code, since in held
-                    ]
+                    roles += [(member.pk, categories[code].pk, since) for code, since in held]
                     evidence += history.completions(member, [code for code, _ in held])
-                _bulk(StaffRole, roles)
-                _bulk(Completion, evidence)
+                insert_rows(StaffRole, ("staff_member", "category", "start_date"), roles)
+                insert_rows(Completion, EVIDENCE_FIELDS, evidence)
                 done += len(chunk)
                 if progress:
                     progress(done, total)
