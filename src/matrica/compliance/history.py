@@ -45,10 +45,12 @@ END = datetime.date(9999, 12, 31)
 BEGINNING = datetime.date(1, 1, 1)
 # People per transaction of a rebuild: at most BATCH (about 2 ms a person at 100 000 staff on
 # SQLite: docs/performance.md), fewer on a loaded machine, so that a transaction takes about
-# TRANSACTION_S and a user's write never waits long for it.
+# TRANSACTION_S and a user's write never waits long for it. Not fewer than MIN_BATCH: each
+# transaction has fixed costs (about 0.1 s), and batches of 20 made a loaded rebuild of
+# 100 000 people last over an hour.
 BATCH = 400
-MIN_BATCH = 20
-TRANSACTION_S = 0.4
+MIN_BATCH = 100
+TRANSACTION_S = 0.6
 OFFLINE_BATCH = 20_000
 # SQLite's busy handler retries a waiting write at most 100 ms apart: a rebuild that began its
 # next transaction at once would keep taking the lock before it (a write waited 18 s in the
