@@ -152,6 +152,12 @@ def changed_cells(built_with: list[list[Any]] | None, now: list[list[Any]]) -> C
     return {cell for cell in before.keys() | after.keys() if before.get(cell) != after.get(cell)}
 
 
+def cells_of_areas(areas: Iterable[int]) -> Cells:
+    """Every cell of these competency areas."""
+    categories = list(StaffCategory.objects.values_list("pk", flat=True))
+    return {(int(area), category) for area in areas for category in categories}
+
+
 def cells_condition(cells: Cells | None, alias: str = "") -> str:
     """SQL true for the rows of `alias` in these cells (every row: None)."""
     if cells is None:
@@ -169,14 +175,21 @@ def cells_condition(cells: Cells | None, alias: str = "") -> str:
     )
 
 
-def spans_query(people: PeopleFilter, cells: Cells | None = None) -> tuple[str, list[Any]] | None:
+def spans_query(
+    people: PeopleFilter, cells: Cells | None = None, ending_from: datetime.date | None = None
+) -> tuple[str, list[Any]] | None:
     """SELECT of the SPAN_COLUMNS of these people, for every date (of the requirements in
-    `cells` only, if given). None before any framework version is published."""
+    `cells` only, if given; only the spans that end on `ending_from` or later, if given). None
+    before any framework version is published."""
     first_version = FrameworkVersion.objects.published().order_by("effective_from").first()
     if first_version is None:
         return None
     beneficiaries = people.beneficiary_ids or list(Beneficiary.objects.values_list("pk", flat=True))
-    epochs = [e for e in _epochs(beneficiaries) if cells is None or (e[3], e[4]) in cells]
+    epochs = [
+        e
+        for e in _epochs(beneficiaries)
+        if (cells is None or (e[3], e[4]) in cells) and (ending_from is None or e[2] >= ending_from)
+    ]
     if not epochs:
         return None
     dialect = Dialect(connection.vendor)
@@ -192,6 +205,10 @@ def spans_query(people: PeopleFilter, cells: Cells | None = None) -> tuple[str, 
     )
     least, greatest = dialect.least, dialect.greatest
     condition = f"AND {people.condition}" if people.condition else ""
+    recent, recent_requirements = "1 = 1", ""
+    if ending_from is not None:
+        recent = f"ends >= {lit(ending_from)}"
+        recent_requirements = f"WHERE {least('h.ends', 'ru.ends')} >= {lit(ending_from)}"
     requirement = "staff_id, area_id, category_id, starts"
     plain = (
         "staff_id, area_id, category_id, starts, ends, beneficiary_id, institution_id, "
@@ -258,6 +275,7 @@ req AS MATERIALIZED (
     JOIN people p ON p.staff_id = h.staff_id
     JOIN rules ru ON ru.beneficiary_id = p.beneficiary_id AND ru.category_id = h.category_id
                  AND ru.starts <= h.ends AND h.starts <= ru.ends
+    {recent_requirements}
 ),
 evidence AS (
     -- Satisfying evidence, the day it was gained and until when it counts; a requirement
@@ -296,7 +314,7 @@ spans AS (
 SELECT staff_id AS staff_member_id, area_id, category_id, starts, ends, beneficiary_id,
        institution_id, primary_category_id, required_rank, deadline, valid_until
 FROM spans
-WHERE starts <= ends
+WHERE starts <= ends AND {recent}
 """
     return sql, list(people.params)
 
@@ -556,19 +574,27 @@ def redo_people(
     *,
     fresh: bool = False,
     cells: Cells | None = None,
+    since: datetime.date | None = None,
 ) -> None:
     """Redo the spans of these people (`by_person`: a condition on `staff_member_id`) and adjust
     the count changes by the difference, in the caller's transaction. Their spans as they are
     now go to a temporary table first; only spans that differ from the stored ones are written,
     and only the days from the first that differs are counted again. `fresh`: nothing is
     stored for these people (a rebuild deleted it). `cells`: only the requirements of these
-    cells can have changed (their rules did), the others are kept as stored."""
+    cells can have changed (their rules did, or their evidence in those areas), the others are
+    kept as stored. `since`: their statuses before this day stand (their evidence changed from
+    it on), so spans that end before its eve stand too and are neither computed nor compared:
+    new evidence splits the span that holds its day, ending the first part on the eve."""
     all_staff = StaffCategory.objects.get(applies_to_all=True).pk
     span = ", ".join(SPAN_COLUMNS)
     table = StatusSpan._meta.db_table
     number = next(_TABLE_NUMBERS)
     new, pieces = f"matrica_spans_{number}", f"matrica_pieces_{number}"
-    query = spans_query(people, cells)
+    ending_from = None if since is None else since - datetime.timedelta(days=1)
+    query = spans_query(people, cells, ending_from)
+    if ending_from is not None:
+        recent = Dialect(connection.vendor).date_literal(ending_from)
+        by_person = f"{by_person} AND ends >= {recent}"
     in_cells = cells_condition(cells)
     with transaction.atomic():
         if query is None:

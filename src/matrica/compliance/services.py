@@ -279,26 +279,35 @@ def apply_change(change: Change) -> None:
         if change.administrations:
             history.mark_stale(change.administrations, rules=True)
         refresh_administrations(change.administrations, since=change.since)
-        refresh_people(change.people)
+        refresh_people(change.people, areas=change.areas, since=change.since)
 
 
-def refresh_people(staff_ids: Iterable[int]) -> None:
+def refresh_people(
+    staff_ids: Iterable[int],
+    *,
+    areas: Iterable[int] | None = None,
+    since: datetime.date | None = None,
+) -> None:
     """Redo the derived rows of these people and adjust the counts of their institutions by
     the difference: the cost follows the people changed, not the size of their institution.
     Their spans and the count changes of every date follow too (for more than
     PEOPLE_PER_STATEMENT people, an imported roster, their administrations' history is marked
-    stale instead, for the next refresh). Runs in the caller's transaction; the snapshot is
-    left alone before the first full refresh."""
+    stale instead, for the next refresh). `areas` and `since`: only their requirements in these
+    competency areas can have changed, from that day on (their evidence did), and only those
+    spans are redone.
+    Runs in the caller's transaction; the snapshot is left alone before the first full
+    refresh."""
     on = snapshot_date(complete=False)
     ids = sorted(set(staff_ids))
-    if not ids:
+    if not ids or (areas is not None and not areas):
         return
     with transaction.atomic():
         if len(ids) <= PEOPLE_PER_STATEMENT:
             by_person, params = _in("staff_member_id", tuple(ids))
             people = PeopleFilter.ids(ids)
             history.serialize(people.beneficiary_ids or ())
-            history.redo_people(by_person, params, people)
+            cells = None if areas is None else history.cells_of_areas(areas)
+            history.redo_people(by_person, params, people, cells=cells, since=since)
             if on is not None:
                 _redo_people(on, by_person, params, people)
             return

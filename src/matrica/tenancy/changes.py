@@ -36,10 +36,23 @@ class Change:
     # The first date whose figures may differ (an adaptation's effective date): figures for
     # earlier dates stand. None: any date.
     since: datetime.date | None = None
+    # Of `people`: the competency areas to which their change was confined (evidence recorded,
+    # corrected or voided in them), so that only those requirements are redone. None: any.
+    areas: frozenset[int] | None = None
 
     @classmethod
     def of_people(cls, staff_ids: Iterable[int]) -> Change:
         return cls(people=frozenset(staff_ids))
+
+    @classmethod
+    def of_evidence(
+        cls, staff_ids: Iterable[int], areas: Iterable[int], days: Iterable[datetime.date]
+    ) -> Change:
+        """New, corrected or voided evidence of these people in these areas, gained on these
+        days: nothing before the first of them changes."""
+        return cls(
+            people=frozenset(staff_ids), areas=frozenset(areas), since=min(days, default=None)
+        )
 
     @classmethod
     def of_administration(cls, beneficiary_id: int, since: datetime.date | None = None) -> Change:
@@ -83,6 +96,8 @@ _deferred: ContextVar[list[Change] | None] = ContextVar("deferred_changes", defa
 def merged(changes: Sequence[Change]) -> Change:
     """One change covering all of `changes` (the earliest `since`; None if any has none)."""
     sinces = [change.since for change in changes]
+    of_people = [change for change in changes if change.people]
+    confined = of_people and all(change.areas is not None for change in of_people)
     return Change(
         people=frozenset().union(*(c.people for c in changes)),
         administrations=frozenset().union(*(c.administrations for c in changes)),
@@ -91,6 +106,7 @@ def merged(changes: Sequence[Change]) -> Change:
         sessions=frozenset().union(*(c.sessions for c in changes)),
         actor=next((c.actor for c in changes if c.actor is not None), None),
         since=None if None in sinces or not sinces else min(d for d in sinces if d is not None),
+        areas=frozenset().union(*(c.areas or () for c in of_people)) if confined else None,
     )
 
 

@@ -135,21 +135,25 @@ def record_completions_of_modules(
             f"SELECT done.staff_id, cf.area_id, cf.level_id, cf.module_id, done.completed_on, "
             f"done.valid_until, %s, '', %s, %s "
             f"FROM done JOIN {conferral} cf ON cf.module_id = done.module_id "
-            "RETURNING id, staff_member_id",
+            "RETURNING id, area_id",
             [*(value for staff_id, module_id, completed_on, valid_until in done
                for value in (staff_id, module_id, ops.adapt_datefield_value(completed_on),
                              ops.adapt_datefield_value(valid_until))),
              Completion.Source(source).value, now, now],
         )  # fmt: skip
         rows = cursor.fetchall()
-    created = Completion.objects.filter(pk__in=[pk for pk, _staff_id in rows])
+    created = Completion.objects.filter(pk__in=[pk for pk, _area_id in rows])
     codes = sorted({group.module.code for group in groups})
     message = (
         f"Module {codes[0]} completed" if len(codes) == 1
         else f"Modules completed: {', '.join(codes)}"
     )  # fmt: skip
     record_created(actor=actor, created=created, message=message)
-    report(Change.of_people(staff_ids))
+    report(
+        Change.of_evidence(
+            staff_ids, {area_id for _pk, area_id in rows}, [g.completed_on for g in groups]
+        )
+    )
     return created
 
 
@@ -174,7 +178,7 @@ def record_evidence(
         valid_until=valid_until, source=source, note=clean_text(note), module=module,
     )  # fmt: skip
     write(actor=actor, obj=completion, exclude=["recorded_at"])
-    report(Change.of_people([staff_member.pk]))
+    report(Change.of_evidence([staff_member.pk], [area.pk], [completed_on]))
     return completion
 
 
@@ -185,11 +189,17 @@ def correct_evidence(
     """Correct a piece of evidence (wrong date, area or level); the reason goes to the trail."""
     require(actor, Verb.RECORD_EVIDENCE, beneficiary_id=completion.staff_member.beneficiary_id)
     reason = required_reason(reason, _("Say why the evidence is corrected."))
+    area_before, gained_before = completion.area_id, completion.completed_on
     write_changes(
         actor=actor, obj=completion, changes=changes, allowed=CORRECTABLE_FIELDS,
         message=reason, exclude=["recorded_at"],
     )  # fmt: skip
-    report(Change.of_people([completion.staff_member_id]))
+    report(
+        Change.of_evidence(
+            [completion.staff_member_id], {area_before, completion.area_id},
+            [gained_before, completion.completed_on],
+        )
+    )  # fmt: skip
     return completion
 
 
@@ -199,9 +209,11 @@ def void_evidence(*, actor: Actor, completion: Completion, reason: str) -> None:
     the whole record, who voided it, when and why."""
     require(actor, Verb.RECORD_EVIDENCE, beneficiary_id=completion.staff_member.beneficiary_id)
     reason = required_reason(reason, _("Say why the evidence is voided."))
-    staff_id = completion.staff_member_id
+    staff_id, area_id, gained = (
+        completion.staff_member_id, completion.area_id, completion.completed_on
+    )  # fmt: skip
     delete_audited(actor=actor, obj=completion, message=reason)
-    report(Change.of_people([staff_id]))
+    report(Change.of_evidence([staff_id], [area_id], [gained]))
 
 
 @transaction.atomic
@@ -219,7 +231,9 @@ def void_completions(*, actor: Actor, completion_ids: Sequence[int], reason: str
         raise Http404
     for completion in completions:
         delete_audited(actor=actor, obj=completion, message=reason)
-    report(Change.of_people({c.staff_member_id for c in completions}))
+    people = {c.staff_member_id for c in completions}
+    areas = {c.area_id for c in completions}
+    report(Change.of_evidence(people, areas, [c.completed_on for c in completions]))
     return len(completions)
 
 
@@ -261,5 +275,10 @@ def import_completions(
         if progress:
             progress(min(done * IMPORT_BATCH, len(new)), len(new))
     outcome.people = {c.staff_member_id for c in new}
-    report(Change(people=frozenset(outcome.people), actor=actor))
+    report(
+        Change(
+            people=frozenset(outcome.people), areas=frozenset(c.area_id for c in new),
+            since=min(c.completed_on for c in new), actor=actor,
+        )
+    )  # fmt: skip
     return outcome

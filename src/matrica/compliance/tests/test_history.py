@@ -25,10 +25,11 @@ from matrica.compliance.sql import CELL_COLUMNS, GROUP_COLUMNS, per_cell, per_gr
 from matrica.framework import actions as framework_actions
 from matrica.framework.models import CompetencyArea, FrameworkVersion, Level, StaffCategory
 from matrica.staff import actions as staff_actions
+from matrica.tenancy import changes
 from matrica.tenancy.scoping import SYSTEM, SystemUser
 from matrica.testing.factories import CompletionFactory, category
 from matrica.training import actions as training_actions
-from matrica.training.models import Completion
+from matrica.training.models import Completion, Module
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +124,9 @@ writes = st.lists(
         st.tuples(st.just("evidence"), st.integers(0, 5), st.sampled_from(AREAS),
                   st.integers(1, 3), some_day, st.sampled_from((12, 24, 36))),
         st.tuples(st.just("void"), st.integers(0, 20)),
+        st.tuples(st.just("correct"), st.integers(0, 20), st.sampled_from(AREAS), some_day),
+        st.tuples(st.just("session"), st.integers(0, 5), st.sampled_from(("BA", "HR", "MA")),
+                  some_day),
         st.tuples(st.just("role"), st.integers(0, 5), st.sampled_from(("MDT", "TRN")), some_day,
                   st.none() | st.integers(30, 900)),
         st.tuples(st.just("end_role"), st.integers(0, 5), some_day),
@@ -176,6 +180,22 @@ def _apply(kind: str, args: list[Any], people: list[Any], world: Any) -> None:
                 actor=SYSTEM, completion=completions[args[0] % len(completions)],
                 reason="Entered twice",
             )  # fmt: skip
+    elif kind == "correct":
+        index, area, day = args
+        completions = list(Completion.objects.order_by("pk"))
+        if completions:
+            training_actions.correct_evidence(
+                actor=SYSTEM, completion=completions[index % len(completions)],
+                reason="Wrong date and area on the paper form",
+                area=CompetencyArea.objects.get(code=area), completed_on=day,
+                valid_until=day + datetime.timedelta(days=720),
+            )  # fmt: skip
+    elif kind == "session":
+        index, code, day = args
+        training_actions.record_module_completions(
+            actor=SYSTEM, module=Module.objects.get(code=code), completed_on=day,
+            staff_members=[person(index), person(index + 1)],
+        )  # fmt: skip
     elif kind == "role":
         index, code, start, length = args
         end = None if length is None else start + datetime.timedelta(days=length)
@@ -242,6 +262,28 @@ def test_the_history_kept_by_writes_equals_a_fresh_rebuild(world, sequence, on):
             raise Rollback
     except Rollback:
         pass
+
+
+def test_evidence_batched_with_a_new_role_redoes_every_requirement_of_that_person(world):
+    """Evidence alone redoes only its areas from its day on; batched with a change of role
+    (an xAPI batch, say), the person's other requirements follow too."""
+    history.rebuild()
+    member = world["RS"].people[0]
+    with changes.deferred():
+        training_actions.record_evidence(
+            actor=SYSTEM, staff_member=member, area=CompetencyArea.objects.get(code="RAD"),
+            level=Level.objects.get(rank=3), completed_on=date(2024, 3, 1),
+            valid_until=date(2027, 3, 1), source=Completion.Source.MANUAL, note="Certificate",
+        )  # fmt: skip
+        staff_actions.assign_role(
+            actor=SYSTEM, staff_member=member, category=category("MDT"),
+            start_date=date(2023, 1, 1), end_date=None,
+        )  # fmt: skip
+    kept = stored_history()
+    for on in (date(2023, 6, 30), date(2024, 6, 30), date(2026, 1, 1)):
+        assert_history_answers_like_the_engine(on)
+    history.rebuild(from_scratch=True)
+    assert stored_history() == kept
 
 
 def test_a_write_redoes_only_its_people_and_every_date_follows(world):
