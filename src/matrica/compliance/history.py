@@ -112,7 +112,7 @@ def _epochs(beneficiary_ids: list[int]) -> list[RulePeriod]:
 def _merged(periods: list[RulePeriod]) -> list[RulePeriod]:
     """Consecutive periods of a cell under the same rule as one: a version or adaptation that
     leaves a cell as it was then splits none of its spans, and its history has nothing to
-    redo (`changed_cells`)."""
+    redo (`changed_rules`)."""
     merged: list[RulePeriod] = []
     for period in sorted(periods, key=lambda p: (p[0], p[3], p[4], p[1])):
         last = merged[-1] if merged else None
@@ -136,9 +136,12 @@ def rule_periods(beneficiary_id: int) -> list[list[Any]]:
     ]
 
 
-def changed_cells(built_with: list[list[Any]] | None, now: list[list[Any]]) -> Cells | None:
+def changed_rules(
+    built_with: list[list[Any]] | None, now: list[list[Any]]
+) -> tuple[Cells, datetime.date | None] | None:
     """The cells whose rules differ, on any day, between the periods a history was built with
-    and those in force now (None: not known, every cell)."""
+    and those in force now, and the first day on which any of them differs (None: not known,
+    every cell and every day)."""
     if built_with is None:
         return None
 
@@ -149,7 +152,29 @@ def changed_cells(built_with: list[list[Any]] | None, now: list[list[Any]]) -> C
         return cells
 
     before, after = by_cell(built_with), by_cell(now)
-    return {cell for cell in before.keys() | after.keys() if before.get(cell) != after.get(cell)}
+    cells = {cell for cell in before.keys() | after.keys() if before.get(cell) != after.get(cell)}
+    days = [_first_difference(before.get(cell, set()), after.get(cell, set())) for cell in cells]
+    return cells, min(days, default=None)
+
+
+def _first_difference(
+    before: set[tuple[Any, ...]], after: set[tuple[Any, ...]]
+) -> datetime.date | None:
+    """The first day on which two sets of one cell's periods (JSON) give different rules: the
+    rules change only where a period begins or ends."""
+
+    def rule_on(periods: set[tuple[Any, ...]], day: str) -> tuple[Any, ...] | None:
+        return next((p[4:] for p in periods if p[0] <= day <= p[1]), None)
+
+    edges = {p[0] for p in before | after} | {
+        (datetime.date.fromisoformat(p[1]) + datetime.timedelta(days=1)).isoformat()
+        for p in before | after
+        if p[1] < END.isoformat()
+    }
+    for day in sorted(edges):
+        if rule_on(before, day) != rule_on(after, day):
+            return datetime.date.fromisoformat(day)
+    return None
 
 
 def cells_of_areas(areas: Iterable[int]) -> Cells:
@@ -704,7 +729,8 @@ def rebuild(
     for beneficiary_id in ids:
         whole = from_scratch or beneficiary_id not in built
         rules = rule_periods(beneficiary_id)
-        cells = None if whole else changed_cells(built[beneficiary_id], rules)
+        changed = None if whole else changed_rules(built[beneficiary_id], rules)
+        cells, since = (None, None) if changed is None else changed
         _start_rebuild(beneficiary_id, clear=whole)
         done += 1
         if progress:
@@ -714,7 +740,9 @@ def rebuild(
             while first < len(pks):
                 batch = pks[first : first + size]
                 if cells != set():  # else no rule of theirs changed: nothing to redo
-                    took = _redo_batch(beneficiary_id, institution_id, batch, whole, cells)
+                    took = _redo_batch(
+                        beneficiary_id, institution_id, batch, cells=cells, since=since
+                    )
                     if not offline:
                         size = _next_size(len(batch), took)
                         pause_for_writers()
@@ -728,9 +756,15 @@ def rebuild(
 
 
 def _redo_batch(
-    beneficiary_id: int, institution_id: int, pks: list[int], whole: bool, cells: Cells | None
+    beneficiary_id: int,
+    institution_id: int,
+    pks: list[int],
+    *,
+    cells: Cells | None,
+    since: datetime.date | None,
 ) -> float:
-    """Redo these people of one institution in one transaction; returns its seconds."""
+    """Redo these people of one institution in one transaction (in `cells` from `since` on,
+    if given; None: whole); returns its seconds."""
     started = time.perf_counter()
     with transaction.atomic():
         serialize([beneficiary_id])
@@ -745,8 +779,9 @@ def _redo_batch(
                 "s.institution_id = %s AND s.id BETWEEN %s AND %s", params, [beneficiary_id]
             ),
             # A user's write since the rebuild began may have redone some of them.
-            fresh=whole and not _stored(by_person, params),
-            cells=None if whole else cells,
+            fresh=cells is None and not _stored(by_person, params),
+            cells=cells,
+            since=since,
         )  # fmt: skip
     return time.perf_counter() - started
 

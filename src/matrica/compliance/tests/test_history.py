@@ -501,8 +501,8 @@ def test_on_a_slow_machine_a_rebuild_takes_fewer_people_at_a_time(world, monkeyp
     redone: list[int] = []
     redo = history._redo_batch
 
-    def timed(beneficiary_id: int, institution_id: int, pks: list[int], *args: Any) -> float:
-        redo(beneficiary_id, institution_id, pks, *args)
+    def timed(beneficiary_id: int, institution_id: int, pks: list[int], **kwargs: Any) -> float:
+        redo(beneficiary_id, institution_id, pks, **kwargs)
         batches.append((beneficiary_id in slow, len(pks)))
         redone.extend(pks)
         return (1.0 if beneficiary_id in slow else 0.01) * len(pks)
@@ -590,3 +590,31 @@ def test_a_write_of_very_many_people_leaves_their_history_to_the_next_refresh(wo
     history.rebuild(from_scratch=True)
     assert stored_history() == kept
     assert_history_answers_like_the_engine(date(2025, 1, 1))
+
+
+def _periods(draw: Any) -> set[tuple[Any, ...]]:
+    """One cell's rule periods as kept in History.rules: consecutive, from a first day, the
+    last maybe open."""
+    first = draw(st.dates(min_value=date(2020, 1, 1), max_value=date(2020, 1, 20)))
+    lengths = draw(st.lists(st.integers(1, 15), min_size=1, max_size=4))
+    periods, day = set(), first
+    for index, length in enumerate(lengths):
+        last = index == len(lengths) - 1
+        ends = history.END if last and draw(st.booleans()) else day + datetime.timedelta(length - 1)
+        rank = draw(st.integers(1, 2))
+        periods.add((day.isoformat(), ends.isoformat(), 1, 1, rank, 36, 6))
+        if not last:
+            day = ends + datetime.timedelta(days=1)
+    return periods
+
+
+@given(data=st.data())
+def test_the_first_day_a_cells_rules_differ_is_found(data):
+    before, after = _periods(data.draw), _periods(data.draw)
+
+    def rule_on(periods: set[tuple[Any, ...]], day: date) -> Any:
+        return next((p[4:] for p in periods if p[0] <= day.isoformat() <= p[1]), None)
+
+    days = [date(2019, 12, 31) + datetime.timedelta(n) for n in range(120)] + [history.END]
+    expected = next((d for d in days if rule_on(before, d) != rule_on(after, d)), None)
+    assert history._first_difference(before, after) == expected
