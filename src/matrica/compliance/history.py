@@ -154,7 +154,7 @@ def changed_rules(
     before, after = by_cell(built_with), by_cell(now)
     cells = {cell for cell in before.keys() | after.keys() if before.get(cell) != after.get(cell)}
     days = [_first_difference(before.get(cell, set()), after.get(cell, set())) for cell in cells]
-    return cells, min(days, default=None)
+    return cells, min((day for day in days if day is not None), default=None)
 
 
 def _first_difference(
