@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
@@ -434,12 +435,29 @@ def _upsert(model: type, keys: str, conflict: str, measures: tuple[str, ...], sq
     )
 
 
-def _sides(by_person: str, new: str, cells: Cells | None) -> str:
-    """CTEs `old` (the stored spans of the people) and `new` (the table of their spans as they
-    are now, in `cells` if given: those are compared, the others stay as stored), the spans
-    that differ (`gone`, `came`), and per person `since`: the first day on which their statuses
-    may differ. A span that only ends sooner or later than it did (new evidence cuts the last
-    one short) differs from the day after the sooner end."""
+def _diff(by_person: str, new: str, cells: Cells | None) -> str:
+    """SELECT of the spans that differ between those stored for the people (`by_person`) and
+    the table `new` of their spans as they are now (in `cells` if given: those are compared,
+    the others stay as stored): the stored ones that went (`side` -1) and the new ones that
+    came (1)."""
+    span = ", ".join(SPAN_COLUMNS)
+    compared = (
+        f"SELECT {span} FROM {StatusSpan._meta.db_table} "
+        f"WHERE {by_person} AND {cells_condition(cells)}"
+    )
+    return f"""
+SELECT {span}, -1 AS side FROM ({compared} EXCEPT SELECT {span} FROM {new}) gone
+UNION ALL
+SELECT {span}, 1 AS side FROM (SELECT {span} FROM {new} EXCEPT {compared}) came
+"""
+
+
+def _sides(by_person: str, new: str, diff: str) -> str:
+    """CTEs `old` (the stored spans of the people), `new` (the table of their spans as they
+    are now), the spans that differ (`gone`, `came`, from the table `diff`), and per person
+    `since`: the first day on which their statuses may differ. A span that only ends sooner or
+    later than it did (new evidence cuts the last one short) differs from the day after the
+    sooner end."""
     dialect = Dialect(connection.vendor)
     span = ", ".join(SPAN_COLUMNS)
     key = ("staff_member_id", "area_id", "category_id", "starts")
@@ -456,9 +474,8 @@ def _sides(by_person: str, new: str, cells: Cells | None) -> str:
 
     return f"""old AS (SELECT {span} FROM {StatusSpan._meta.db_table} WHERE {by_person}),
 new AS (SELECT {span} FROM {new}),
-compared AS (SELECT * FROM old WHERE {cells_condition(cells)}),
-gone AS MATERIALIZED (SELECT * FROM compared EXCEPT SELECT * FROM new),
-came AS MATERIALIZED (SELECT * FROM new EXCEPT SELECT * FROM compared),
+gone AS (SELECT {span} FROM {diff} WHERE side = -1),
+came AS (SELECT {span} FROM {diff} WHERE side = 1),
 first_days AS (
     SELECT a.staff_member_id, {first_day} AS day
     FROM gone a LEFT JOIN came b ON {same_key}
@@ -471,16 +488,17 @@ since AS MATERIALIZED (
 )"""
 
 
-def _changed_pieces(by_person: str, new: str, *, fresh: bool, cells: Cells | None) -> str:
+def _changed_pieces(by_person: str, new: str, *, diff: str | None, cells: Cells | None) -> str:
     """SELECT of the pieces that change the counts (the span's placement, area and category,
     `sign`, `status`, `f`, `t`): those of the people's new spans (sign 1) and of their stored
     ones (sign -1), from each person's first day that differs on (a piece that began before it
-    is cut there: the days before add up alike on both sides). `fresh`: nothing is stored for
-    them yet (a rebuild), all of `new` counts. `cells`: `new` holds the spans of these cells
+    is cut there: the days before add up alike on both sides). `diff`: the table of the spans
+    that differ (`_diff`); None: nothing is stored for them yet (a rebuild), all of `new`
+    counts. `cells`: `new` holds the spans of these cells
     only, and the stored ones of the others stand on the new side too (a person's standing
     counts all of their requirements)."""
     dialect = Dialect(connection.vendor)
-    if fresh:
+    if diff is None:
         beginning = dialect.date_literal(BEGINNING)
         sides = f"sided AS (SELECT n.*, 1 AS sign, {beginning} AS since FROM {new} n)"
     else:
@@ -493,7 +511,7 @@ def _changed_pieces(by_person: str, new: str, *, fresh: bool, cells: Cells | Non
     FROM old o JOIN since s ON s.staff_member_id = o.staff_member_id
     WHERE o.ends >= s.day AND NOT {cells_condition(cells, "o")}"""
         )
-        sides = f"""{_sides(by_person, new, cells)},
+        sides = f"""{_sides(by_person, new, diff)},
 sided AS (
     SELECT o.*, -1 AS sign, s.day AS since
     FROM old o JOIN since s ON s.staff_member_id = o.staff_member_id WHERE o.ends >= s.day
@@ -614,44 +632,45 @@ def redo_people(
     span = ", ".join(SPAN_COLUMNS)
     table = StatusSpan._meta.db_table
     number = next(_TABLE_NUMBERS)
-    new, pieces = f"matrica_spans_{number}", f"matrica_pieces_{number}"
+    new, diff, pieces = (f"matrica_{name}_{number}" for name in ("spans", "diff", "pieces"))
     ending_from = None if since is None else since - datetime.timedelta(days=1)
     query = spans_query(people, cells, ending_from)
     if ending_from is not None:
         recent = Dialect(connection.vendor).date_literal(ending_from)
         by_person = f"{by_person} AND ends >= {recent}"
-    in_cells = cells_condition(cells)
+    temporary = [new]
     with transaction.atomic():
         if query is None:
             _execute(f"CREATE TEMPORARY TABLE {new} AS SELECT {span} FROM {table} WHERE 1 = 0")
         else:
             _execute(f"CREATE TEMPORARY TABLE {new} AS {query[0]}", query[1])
         try:
+            if not fresh:
+                _execute(
+                    f"CREATE TEMPORARY TABLE {diff} AS {_diff(by_person, new, cells)}", params * 2
+                )
+                temporary.append(diff)
             _execute(
                 f"CREATE TEMPORARY TABLE {pieces} AS "
-                f"{_changed_pieces(by_person, new, fresh=fresh, cells=cells)}",
+                f"{_changed_pieces(by_person, new, diff=None if fresh else diff, cells=cells)}",
                 () if fresh else params,
             )
+            temporary.append(pieces)
             _execute(_cell_changes(pieces, cells))
             _execute(_group_changes(pieces, all_staff))
-            _execute(f"DROP TABLE {pieces}")
             if fresh:
                 _execute(f"INSERT INTO {table} ({span}) SELECT {span} FROM {new}")
                 return
             key = "staff_member_id, area_id, category_id, starts"
             _execute(
-                f"DELETE FROM {table} WHERE {by_person} AND ({key}) IN "
-                f"(SELECT {key} FROM (SELECT {span} FROM {table} WHERE {by_person} "
-                f"AND {in_cells} EXCEPT SELECT {span} FROM {new}) gone)",
-                params * 2,
-            )
-            _execute(
-                f"INSERT INTO {table} ({span}) SELECT {span} FROM {new} "
-                f"EXCEPT SELECT {span} FROM {table} WHERE {by_person} AND {in_cells}",
+                f"DELETE FROM {table} WHERE {by_person} "
+                f"AND ({key}) IN (SELECT {key} FROM {diff} WHERE side = -1)",
                 params,
             )
+            _execute(f"INSERT INTO {table} ({span}) SELECT {span} FROM {diff} WHERE side = 1")
         finally:
-            _execute(f"DROP TABLE {new}")
+            for name in reversed(temporary):
+                _execute(f"DROP TABLE {name}")
 
 
 _TABLE_NUMBERS = count(1)
@@ -725,7 +744,7 @@ def rebuild(
     people = _people(ids)
     total = sum(len(pks) for places in people.values() for _, pks in places) + len(ids)
     # Begun small: the first transaction's pace is not known yet.
-    done, size = 0, OFFLINE_BATCH if offline else max(MIN_BATCH, BATCH // 4)
+    done, pace = 0, Pace(OFFLINE_BATCH if offline else max(MIN_BATCH, BATCH // 4))
     for beneficiary_id in ids:
         whole = from_scratch or beneficiary_id not in built
         rules = rule_periods(beneficiary_id)
@@ -735,49 +754,89 @@ def rebuild(
         done += 1
         if progress:
             progress(done, total)
-        for institution_id, pks in people[beneficiary_id]:
-            first = 0
-            while first < len(pks):
-                batch = pks[first : first + size]
-                if cells != set():  # else no rule of theirs changed: nothing to redo
-                    took = _redo_batch(
-                        beneficiary_id, institution_id, batch, cells=cells, since=since
-                    )
-                    if not offline:
-                        size = _next_size(len(batch), took)
-                        pause_for_writers()
-                first += len(batch)
-                done += len(batch)
-                if progress:
-                    progress(done, total)
+        for batch in _batches(people[beneficiary_id], pace):
+            if cells != set():  # else no rule of theirs changed: nothing to redo
+                took = _redo_batch(beneficiary_id, batch, cells=cells, since=since)
+                if not offline:
+                    pace.size = _next_size(len(batch.pks), took)
+                    pause_for_writers()
+            done += len(batch.pks)
+            if progress:
+                progress(done, total)
         _finish_rebuild(beneficiary_id, started, rules)
     _analyze()
     return time.perf_counter() - started
 
 
+@dataclass(frozen=True)
+class Batch:
+    """The people of one transaction of a rebuild: whole institutions, or a slice of the ids
+    of one (`sliced`)."""
+
+    institutions: tuple[int, ...]
+    pks: list[int]
+    sliced: bool = False
+
+    def condition(self, prefix: str = "") -> tuple[str, tuple[int, ...]]:
+        """SQL on StaffMember's columns (with `prefix`), and its parameters."""
+        marks = ", ".join(["%s"] * len(self.institutions))
+        sql = f"{prefix}institution_id IN ({marks})"
+        if not self.sliced:
+            return sql, self.institutions
+        return f"{sql} AND {prefix}id BETWEEN %s AND %s", (
+            *self.institutions, self.pks[0], self.pks[-1],
+        )  # fmt: skip
+
+
+@dataclass
+class Pace:
+    """People in the next transaction of a rebuild."""
+
+    size: int
+
+
+def _batches(places: list[tuple[int, list[int]]], pace: Pace) -> Iterator[Batch]:
+    """An administration's people (per institution, ids in order) in batches of at most
+    `pace.size` as it stands when each is taken: small institutions together, a large one in
+    slices. (The counts are kept per institution: a whole institution adds its rows once, not
+    once per batch.)"""
+    together: list[int] = []
+    pks: list[int] = []
+    for institution_id, members in places:
+        if len(pks) + len(members) <= pace.size:
+            together.append(institution_id)
+            pks.extend(members)
+            continue
+        if together:
+            yield Batch(tuple(together), pks)
+        together, pks = [], []
+        if len(members) <= pace.size:
+            together, pks = [institution_id], list(members)
+            continue
+        first = 0
+        while first < len(members):
+            part = members[first : first + pace.size]
+            yield Batch((institution_id,), part, sliced=True)
+            first += len(part)
+    if together:
+        yield Batch(tuple(together), pks)
+
+
 def _redo_batch(
-    beneficiary_id: int,
-    institution_id: int,
-    pks: list[int],
-    *,
-    cells: Cells | None,
-    since: datetime.date | None,
+    beneficiary_id: int, batch: Batch, *, cells: Cells | None, since: datetime.date | None
 ) -> float:
-    """Redo these people of one institution in one transaction (in `cells` from `since` on,
-    if given; None: whole); returns its seconds."""
+    """Redo a batch of one administration's people in one transaction (in `cells` from
+    `since` on, if given; None: whole); returns its seconds."""
     started = time.perf_counter()
     with transaction.atomic():
         serialize([beneficiary_id])
-        params = (institution_id, pks[0], pks[-1])
+        condition, params = batch.condition()
         by_person = (
-            f"staff_member_id IN (SELECT id FROM {StaffMember._meta.db_table} "
-            "WHERE institution_id = %s AND id BETWEEN %s AND %s)"
+            f"staff_member_id IN (SELECT id FROM {StaffMember._meta.db_table} WHERE {condition})"
         )
         redo_people(
             by_person, params,
-            PeopleFilter(
-                "s.institution_id = %s AND s.id BETWEEN %s AND %s", params, [beneficiary_id]
-            ),
+            PeopleFilter(batch.condition("s.")[0], params, [beneficiary_id]),
             # A user's write since the rebuild began may have redone some of them.
             fresh=cells is None and not _stored(by_person, params),
             cells=cells,

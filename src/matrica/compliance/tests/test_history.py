@@ -501,11 +501,11 @@ def test_on_a_slow_machine_a_rebuild_takes_fewer_people_at_a_time(world, monkeyp
     redone: list[int] = []
     redo = history._redo_batch
 
-    def timed(beneficiary_id: int, institution_id: int, pks: list[int], **kwargs: Any) -> float:
-        redo(beneficiary_id, institution_id, pks, **kwargs)
-        batches.append((beneficiary_id in slow, len(pks)))
-        redone.extend(pks)
-        return (1.0 if beneficiary_id in slow else 0.01) * len(pks)
+    def timed(beneficiary_id: int, batch: history.Batch, **kwargs: Any) -> float:
+        redo(beneficiary_id, batch, **kwargs)
+        batches.append((beneficiary_id in slow, len(batch.pks)))
+        redone.extend(batch.pks)
+        return (1.0 if beneficiary_id in slow else 0.01) * len(batch.pks)
 
     monkeypatch.setattr(history, "_redo_batch", timed)
     history.rebuild()
@@ -618,3 +618,30 @@ def test_the_first_day_a_cells_rules_differ_is_found(data):
     days = [date(2019, 12, 31) + datetime.timedelta(n) for n in range(120)] + [history.END]
     expected = next((d for d in days if rule_on(before, d) != rule_on(after, d)), None)
     assert history._first_difference(before, after) == expected
+
+
+@given(
+    sizes=st.lists(st.integers(1, 30), max_size=12),
+    size=st.integers(1, 25),
+)
+def test_a_rebuild_takes_small_institutions_together_and_slices_large_ones(sizes, size):
+    """Each transaction holds at most `size` people; everyone is taken once, in order; an
+    institution is split only when it alone is larger than that."""
+    places, next_id = [], 1
+    for institution, count in enumerate(sizes, start=100):
+        places.append((institution, list(range(next_id, next_id + count))))
+        next_id += count
+    batches = list(history._batches(places, history.Pace(size)))
+    assert [pk for batch in batches for pk in batch.pks] == list(range(1, next_id))
+    assert all(0 < len(batch.pks) <= size for batch in batches)
+    members = dict(places)
+    for batch in batches:
+        if batch.sliced:
+            (institution,) = batch.institutions
+            assert len(members[institution]) > size
+        else:
+            assert batch.pks == [pk for i in batch.institutions for pk in members[i]]
+    # Two neighbouring batches of whole institutions would have fitted in one.
+    for a, b in pairwise(batches):
+        if not a.sliced and not b.sliced:
+            assert len(a.pks) + len(b.pks) > size
