@@ -706,10 +706,7 @@ def mark_stale(beneficiary_ids: Iterable[int] | None = None, *, rules: bool = Fa
     histories = History.objects.all()
     if beneficiary_ids is not None:
         histories = histories.filter(beneficiary_id__in=list(beneficiary_ids))
-    if rules:
-        histories.update(ready=False)
-    else:
-        histories.update(ready=False, rules=None)
+    histories.update(ready=False, **({} if rules else {"rules": None}))
 
 
 Progress = Callable[[int, int], None]
@@ -752,17 +749,19 @@ def rebuild(
         cells, since = (None, None) if changed is None else changed
         _start_rebuild(beneficiary_id, clear=whole)
         done += 1
-        if progress:
-            progress(done, total)
-        for batch in _batches(people[beneficiary_id], pace):
-            if cells != set():  # else no rule of theirs changed: nothing to redo
+        if cells == set():  # no rule of theirs changed: nothing to redo
+            done += sum(len(pks) for _, pks in people[beneficiary_id])
+        else:
+            for batch in _batches(people[beneficiary_id], pace):
                 took = _redo_batch(beneficiary_id, batch, cells=cells, since=since)
                 if not offline:
                     pace.size = _next_size(len(batch.pks), took)
                     pause_for_writers()
-            done += len(batch.pks)
-            if progress:
-                progress(done, total)
+                done += len(batch.pks)
+                if progress:
+                    progress(done, total)
+        if progress:
+            progress(done, total)
         _finish_rebuild(beneficiary_id, started, rules)
     _analyze()
     return time.perf_counter() - started
