@@ -136,7 +136,7 @@ def status_list_header() -> list[str]:
 def status_list_rows(scope: ComplianceScope, status: Status) -> list[list[Any]]:
     """Every line of the expiring or overdue list, in the page's order (soonest first): one
     query for the lines, one for the people, one each for the areas and categories."""
-    lines = selectors.status_list(scope, status)[:]
+    lines = selectors.status_list(scope, status, held=False)[:]
     members = StaffMember.objects.select_related("institution").in_bulk(
         {line["staff_member_id"] for line in lines}
     )
