@@ -508,7 +508,8 @@ def test_actions_report_exactly_who_changed(world, manager, monkeypatch):
         actor=world.superuser, institution=world["RS"].prison, city="Niš"
     )
     assert heard == [
-        changes.Change.of_people([person.pk]),
+        # Evidence says which requirements it can change, and from when.
+        changes.Change.of_evidence([person.pk], [area("RAD").pk], [LAST_YEAR]),
         changes.Change.of_administration(world["RS"].beneficiary.pk, datetime.date(2024, 1, 1)),
     ], "an institution's city changes no figure"
 
