@@ -496,9 +496,8 @@ def _changed_pieces(by_person: str, new: str, *, diff: str | None, cells: Cells 
     ones (sign -1), from each person's first day that differs on (a piece that began before it
     is cut there: the days before add up alike on both sides). `diff`: the table of the spans
     that differ (`_diff`); None: nothing is stored for them yet (a rebuild), all of `new`
-    counts. `cells`: `new` holds the spans of these cells
-    only, and the stored ones of the others stand on the new side too (a person's standing
-    counts all of their requirements)."""
+    counts. `cells`: `new` holds the spans of these cells only, and the stored ones of the
+    others stand on the new side too (a person's standing counts all of their requirements)."""
     dialect = Dialect(connection.vendor)
     if diff is None:
         beginning = dialect.date_literal(BEGINNING)
@@ -708,7 +707,10 @@ def mark_stale(beneficiary_ids: Iterable[int] | None = None, *, rules: bool = Fa
     histories = History.objects.all()
     if beneficiary_ids is not None:
         histories = histories.filter(beneficiary_id__in=list(beneficiary_ids))
-    histories.update(ready=False, **({} if rules else {"rules": None}))
+    fields: dict[str, Any] = {"ready": False}
+    if not rules:
+        fields["rules"] = None  # not known what changed: the rebuild redoes every cell
+    histories.update(**fields)
 
 
 Progress = Callable[[int, int], None]

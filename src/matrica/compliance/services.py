@@ -294,9 +294,8 @@ def refresh_people(
     PEOPLE_PER_STATEMENT people, an imported roster, their administrations' history is marked
     stale instead, for the next refresh). `areas` and `since`: only their requirements in these
     competency areas can have changed, from that day on (their evidence did), and only those
-    spans are redone.
-    Runs in the caller's transaction; the snapshot is left alone before the first full
-    refresh."""
+    spans are redone. Runs in the caller's transaction; the snapshot is left alone before the
+    first full refresh."""
     on = snapshot_date(complete=False)
     ids = sorted(set(staff_ids))
     if not ids or (areas is not None and not areas):

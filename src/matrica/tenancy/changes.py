@@ -46,13 +46,18 @@ class Change:
 
     @classmethod
     def of_evidence(
-        cls, staff_ids: Iterable[int], areas: Iterable[int], days: Iterable[datetime.date]
+        cls,
+        staff_ids: Iterable[int],
+        areas: Iterable[int],
+        days: Iterable[datetime.date],
+        actor: Any = None,
     ) -> Change:
         """New, corrected or voided evidence of these people in these areas, gained on these
         days: nothing before the first of them changes."""
         return cls(
-            people=frozenset(staff_ids), areas=frozenset(areas), since=min(days, default=None)
-        )
+            people=frozenset(staff_ids), areas=frozenset(areas), since=min(days, default=None),
+            actor=actor,
+        )  # fmt: skip
 
     @classmethod
     def of_administration(cls, beneficiary_id: int, since: datetime.date | None = None) -> Change:

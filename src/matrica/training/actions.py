@@ -209,11 +209,11 @@ def void_evidence(*, actor: Actor, completion: Completion, reason: str) -> None:
     the whole record, who voided it, when and why."""
     require(actor, Verb.RECORD_EVIDENCE, beneficiary_id=completion.staff_member.beneficiary_id)
     reason = required_reason(reason, _("Say why the evidence is voided."))
-    staff_id, area_id, gained = (
-        completion.staff_member_id, completion.area_id, completion.completed_on
-    )  # fmt: skip
+    change = Change.of_evidence(
+        [completion.staff_member_id], [completion.area_id], [completion.completed_on]
+    )
     delete_audited(actor=actor, obj=completion, message=reason)
-    report(Change.of_evidence([staff_id], [area_id], [gained]))
+    report(change)
 
 
 @transaction.atomic
@@ -276,9 +276,8 @@ def import_completions(
             progress(min(done * IMPORT_BATCH, len(new)), len(new))
     outcome.people = {c.staff_member_id for c in new}
     report(
-        Change(
-            people=frozenset(outcome.people), areas=frozenset(c.area_id for c in new),
-            since=min(c.completed_on for c in new), actor=actor,
+        Change.of_evidence(
+            outcome.people, {c.area_id for c in new}, [c.completed_on for c in new], actor=actor
         )
-    )  # fmt: skip
+    )
     return outcome
