@@ -5,6 +5,7 @@ published, and are what the pages read for dates other than the snapshot's."""
 from __future__ import annotations
 
 import datetime
+import sqlite3
 from collections import defaultdict
 from itertools import pairwise
 from typing import Any
@@ -645,3 +646,17 @@ def test_a_rebuild_takes_small_institutions_together_and_slices_large_ones(sizes
     for a, b in pairwise(batches):
         if not a.sliced and not b.sliced:
             assert len(a.pks) + len(b.pks) > size
+
+
+@given(cells=st.sets(st.tuples(st.integers(1, 4), st.integers(1, 4)), max_size=16))
+def test_the_cells_condition_holds_for_exactly_those_cells(cells):
+    """However the cells fall into areas (whole areas, or a few cells of each), the condition
+    on a row's area and category is true for those cells only."""
+    every = [(area, category) for area in range(1, 6) for category in range(1, 6)]
+    rows = " UNION ALL ".join(f"SELECT {a} AS area_id, {c} AS category_id" for a, c in every)
+    with sqlite3.connect(":memory:") as db:
+        chosen = db.execute(
+            f"SELECT area_id, category_id FROM ({rows}) cell "
+            f"WHERE {history.cells_condition(cells, 'cell')}"
+        ).fetchall()
+    assert set(chosen) == cells
