@@ -107,6 +107,8 @@ def _epochs(beneficiary_ids: list[int]) -> list[RulePeriod]:
             for r in cells.values():
                 periods.append((beneficiary_id, day, ends, r.area_id, r.category_id,
                                 r.level_rank, r.refresher_months, r.deadline_months))  # fmt: skip
+    if len({(p[3], p[4]) for p in periods}) >= 1 << STANDING_BITS:
+        raise ValueError("More matrix cells than a packed standing can count (STANDING_BITS).")
     return _merged(periods)
 
 

@@ -660,3 +660,13 @@ def test_the_cells_condition_holds_for_exactly_those_cells(cells):
             f"WHERE {history.cells_condition(cells, 'cell')}"
         ).fetchall()
     assert set(chosen) == cells
+
+
+def test_a_matrix_too_large_for_a_packed_standing_is_refused_not_miscounted(world, monkeypatch):
+    """A person's counts are packed STANDING_BITS bits each: a matrix with as many cells as a
+    count could overflow is refused by the rebuild instead of giving wrong figures."""
+    cells = len({(p[3], p[4]) for p in history._epochs([world["RS"].beneficiary.pk])})
+    assert cells >= 4
+    monkeypatch.setattr(history, "STANDING_BITS", 2)  # counts up to 3
+    with pytest.raises(ValueError, match="STANDING_BITS"):
+        history.rebuild([world["RS"].beneficiary.pk])
