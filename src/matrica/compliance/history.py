@@ -1048,5 +1048,10 @@ def _counts_on(
 
 
 def _analyze() -> None:
+    """Fresh statistics for the planner. PostgreSQL also vacuums, outside a transaction: the
+    pages' reads are index-only scans (the spans' indexes, the count changes' covering ones),
+    which visit the table for every row on a page not yet marked all-visible (a past date's
+    dashboard 0.6 s instead of 0.07 s, a cell's people 0.55 s instead of 0.26 s)."""
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
     for model in (StatusSpan, CellChange, GroupChange):
-        _execute(f"ANALYZE {model._meta.db_table}")
+        _execute(f"{'VACUUM ANALYZE' if vacuum else 'ANALYZE'} {model._meta.db_table}")
