@@ -135,15 +135,19 @@ def status_relation(
     statuses: Sequence[str] = (),
     held: bool = True,
     one_cell: bool = False,
+    listed: bool = False,
 ) -> tuple[str, list[Any]]:
     """SELECT of STATUS_COLUMNS for the scope on its date: from the derived table when the date
     is the snapshot's, else from the history's spans, else from the scope's statuses computed
     once for the request. `personal` restricts it to the people the user may see by name;
     otherwise to the institutions whose aggregates they may see. `statuses`, when the caller
     keeps only these, and `one_cell`, when it keeps one cell of the matrix, let the spans be
-    found by their indexes."""
+    found by their indexes; `listed`, when it keeps a few people named by id (a page), lets
+    their ids find them, the people the user may see checked row by row (SQLite read every
+    span of a 6 000-person institution to show a page of 50: 0.2 s)."""
     if personal:
-        condition, params = _ids_condition("staff_member_id", scope.people())
+        people = "+staff_member_id" if listed else "staff_member_id"
+        condition, params = _ids_condition(people, scope.people())
     else:
         condition, params = _ids_condition("institution_id", scope.institutions())
     if _reads_spans(scope, statuses, one_cell=one_cell):
@@ -158,7 +162,7 @@ def status_relation(
             if by_index and names_everyone_placed(scope.user):
                 condition, params = placed, placed_params
             else:
-                people = "+staff_member_id" if by_index else "staff_member_id"
+                people = "+staff_member_id" if by_index or listed else "staff_member_id"
                 condition, params = _ids_condition(people, scope.people())
                 condition, params = f"{placed} AND {condition}", [*placed_params, *params]
         return history.statuses_on(scope.on, condition, params, statuses, held=held)
@@ -666,6 +670,7 @@ def _filtered(
     relation, params = status_relation(
         scope, personal=True, statuses=statuses or (), held=held,
         one_cell=area_id is not None and category_id is not None,
+        listed=staff_member_ids is not None,
     )  # fmt: skip
     conditions: list[str] = ["1 = 1"]
     extra: list[Any] = []
@@ -729,10 +734,12 @@ def people_by_standing(
     if worst_status:
         having, extra = "HAVING SUM(CASE WHEN status = %s THEN 1 ELSE 0 END) > 0", [worst_status]
     staff = StaffMember._meta.db_table
+    # Each person's worst first, then their name: one look-up per person, not per requirement
+    # (PostgreSQL joined 81 000 requirements to the register for 5 000 people: twice as long).
     grouped = (
-        f"SELECT r.staff_member_id, MIN({SEVERITY_SQL}) AS worst, s.sort_name "
-        f"FROM ({sql}) r JOIN {staff} s ON s.id = r.staff_member_id "
-        f"GROUP BY r.staff_member_id, s.sort_name {having}"
+        f"SELECT g.staff_member_id, g.worst, s.sort_name FROM ("
+        f"SELECT staff_member_id, MIN({SEVERITY_SQL}) AS worst FROM ({sql}) r "
+        f"GROUP BY staff_member_id {having}) g JOIN {staff} s ON s.id = g.staff_member_id"
     )
     order = "worst, sort_name, staff_member_id"
     one_cell = filters.get("area_id") is not None and filters.get("category_id") is not None
@@ -776,11 +783,7 @@ def people_grid(
     ids = [row["staff_member_id"] for row in people]
     if not ids:
         return []
-    sql, params = _filtered(scope, **filters)
-    rows = _fetch(
-        f"SELECT * FROM ({sql}) p WHERE staff_member_id IN ({', '.join(['%s'] * len(ids))})",
-        [*params, *ids],
-    )
+    rows = _fetch(*_filtered(scope, staff_member_ids=ids, **filters))
     per_person: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         per_person[row["staff_member_id"]].append(row)
